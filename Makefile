@@ -1,0 +1,85 @@
+# csc — Cloud Service Creator.  `make`, `make test`, `make install`,
+# `make SANITIZE=1 test` (ASan + UBSan), `make bench`, `make lint`.
+
+PREFIX ?= /usr/local
+DESTDIR ?=
+CC ?= cc
+PKGS = libcurl libcjson uuid libcrypto expat
+
+MODE = $(if $(filter 1,$(SANITIZE)),san,rel)
+B = build/$(MODE)
+
+CFLAGS ?= -O2 -g
+SAN_ON = -fsanitize=address,undefined -fno-sanitize-recover=all \
+	-fno-omit-frame-pointer
+SANFLAGS = $(if $(filter 1,$(SANITIZE)),$(SAN_ON))
+VERSION = 0.1.0
+ALL_CFLAGS = -DCSC_VERSION=\"$(VERSION)\" -std=c11 -D_XOPEN_SOURCE=700 -D_DEFAULT_SOURCE \
+	-Wall -Wextra -Werror -Ilib -I$(B) $(SANFLAGS) \
+	$(shell pkg-config --cflags $(PKGS)) $(CFLAGS)
+LIBS = $(shell pkg-config --libs $(PKGS)) -lm
+
+PROGS = csc-presign csc-ask
+LIB_SRCS = $(wildcard lib/*.c)
+LIB_OBJS = $(LIB_SRCS:lib/%.c=$(B)/lib/%.o)
+UNIT_SRCS = $(wildcard tests/unit/test_*.c)
+UNIT_BINS = $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/%)
+
+all: $(PROGS:%=bin/%) $(UNIT_BINS)
+
+# Objects and binaries live under build/MODE so the sanitizer build never
+# mixes with the normal one; bin/ gets a copy of the current mode's.
+bin/%: $(B)/% FORCE
+	@cp -f $< $@
+
+$(B)/%: $(B)/src/%.o $(B)/libcsc.a
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(B)/tests/%: $(B)/tests/%.o $(B)/libcsc.a
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(B)/libcsc.a: $(LIB_OBJS)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(B)/lib/%.o: lib/%.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(B)/src/%.o: src/%.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(B)/tests/%.o: tests/unit/%.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+# Data files built into the binaries, as C arrays.
+$(B)/%.inc: share/%.json
+	@mkdir -p $(@D)
+	tools/embed < $< > $@
+
+$(B)/src/csc-ask.o: $(B)/questions.inc
+
+test: all
+	CSC_BUILD=$(B) tests/run
+
+bench: all
+	tests/bench/run
+
+lint:
+	shellcheck -x $$(tests/shell-files)
+	clang-format --dry-run --Werror lib/*.[ch] src/*.c tests/unit/*.c
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 755 $(PROGS:%=bin/%) $(DESTDIR)$(PREFIX)/bin
+	install -m 644 man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1
+
+clean:
+	rm -rf build $(PROGS:%=bin/%)
+
+FORCE:
+.PHONY: all test bench lint install clean FORCE
+.PRECIOUS: $(B)/% $(B)/src/%.o $(B)/tests/%.o
+-include $(shell find build/$(MODE) -name '*.d' 2>/dev/null)

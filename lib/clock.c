@@ -1,0 +1,107 @@
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "clock.h"
+
+time_t
+clock_now(void)
+{
+	const char *s = getenv("CSC_NOW");
+	char *end;
+	long long v;
+
+	if (s == NULL || *s == '\0')
+		return (time(NULL));
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v < 0 || !isdigit((unsigned char)*s))
+		return ((time_t)-1);
+	return ((time_t)v);
+}
+
+static int
+format_utc(time_t t, const char *fmt, char *out, size_t size)
+{
+	struct tm tm;
+
+	if (gmtime_r(&t, &tm) == NULL)
+		return (-1);
+	if (strftime(out, size, fmt, &tm) == 0)
+		return (-1);
+	return (0);
+}
+
+int
+clock_amz_date(time_t t, char out[17])
+{
+	return (format_utc(t, "%Y%m%dT%H%M%SZ", out, 17));
+}
+
+int
+clock_rfc3339(time_t t, char out[21])
+{
+	return (format_utc(t, "%Y-%m-%dT%H:%M:%SZ", out, 21));
+}
+
+/* Days from 1970-01-01 to Y-M-D in the proleptic Gregorian calendar
+ * (Howard Hinnant's days_from_civil), so no timegm() or TZ games. */
+static long long
+days_from_civil(long long y, unsigned m, unsigned d)
+{
+	long long era;
+	unsigned yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = (unsigned)(y - era * 400);
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return (era * 146097 + (long long)doe - 719468);
+}
+
+int
+clock_parse_rfc3339(const char *s, time_t *out)
+{
+	int y, mo, d, h, mi, sec, n = 0, oh, om;
+	long long t;
+	char sign;
+
+	if (sscanf(s, "%4d-%2d-%2d%*1[Tt ]%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi,
+	        &sec, &n) != 6 || n != 19)
+		return (-1);
+	if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 ||
+	    sec > 60)
+		return (-1);
+	s += n;
+	if (*s == '.') /* fractional seconds: ignored */
+		for (s++; isdigit((unsigned char)*s); s++)
+			;
+	t = days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400LL +
+	    h * 3600 + mi * 60 + sec;
+	if (*s == 'Z' || *s == 'z') {
+		s++;
+	} else if ((*s == '+' || *s == '-') &&
+	    sscanf(s, "%c%2d:%2d%n", &sign, &oh, &om, &n) == 3 && n == 6) {
+		t -= (sign == '+' ? 1 : -1) * (oh * 3600LL + om * 60LL);
+		s += n;
+	} else {
+		return (-1);
+	}
+	if (*s != '\0')
+		return (-1);
+	*out = (time_t)t;
+	return (0);
+}
+
+long long
+clock_monotonic_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+}

@@ -1,0 +1,131 @@
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+#include <openssl/params.h>
+
+#include "digest.h"
+
+struct digest_sha256_ctx {
+	EVP_MD_CTX *md;
+};
+
+static EVP_MD *s_sha256;
+static EVP_MAC *s_hmac;
+
+/* Fetch the algorithms once; they live until the process exits. */
+static int
+fetch(void)
+{
+	if (s_sha256 == NULL)
+		s_sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+	if (s_hmac == NULL)
+		s_hmac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+	return (s_sha256 != NULL && s_hmac != NULL ? 0 : -1);
+}
+
+int
+digest_sha256(const void *p, size_t n, unsigned char out[32])
+{
+	if (fetch())
+		return (-1);
+	return (EVP_Digest(p, n, out, NULL, s_sha256, NULL) == 1 ? 0 : -1);
+}
+
+int
+digest_sha256_hex(const void *p, size_t n, char out[65])
+{
+	unsigned char md[32];
+
+	if (digest_sha256(p, n, md))
+		return (-1);
+	digest_hex(md, sizeof(md), out);
+	return (0);
+}
+
+int
+digest_hmac_sha256(const void *key, size_t keylen, const void *p, size_t n,
+    unsigned char out[32])
+{
+	OSSL_PARAM params[2];
+	EVP_MAC_CTX *ctx;
+	size_t outlen = 0;
+	int rc = -1;
+
+	if (fetch())
+		return (-1);
+	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
+	    (char *)"SHA256", 0);
+	params[1] = OSSL_PARAM_construct_end();
+	if ((ctx = EVP_MAC_CTX_new(s_hmac)) == NULL)
+		return (-1);
+	if (EVP_MAC_init(ctx, key, keylen, params) == 1 &&
+	    EVP_MAC_update(ctx, p, n) == 1 &&
+	    EVP_MAC_final(ctx, out, &outlen, 32) == 1 && outlen == 32)
+		rc = 0;
+	EVP_MAC_CTX_free(ctx);
+	return (rc);
+}
+
+void
+digest_hex(const unsigned char *p, size_t n, char *out)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		out[2 * i] = hex[p[i] >> 4];
+		out[2 * i + 1] = hex[p[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+int
+digest_base64(const unsigned char *p, size_t n, char *out, size_t size)
+{
+	if (size < 4 * ((n + 2) / 3) + 1 || n > 0x7fffffff)
+		return (-1);
+	EVP_EncodeBlock((unsigned char *)out, p, (int)n);
+	return (0);
+}
+
+struct digest_sha256_ctx *
+digest_sha256_new(void)
+{
+	struct digest_sha256_ctx *c;
+
+	if (fetch() || (c = malloc(sizeof(*c))) == NULL)
+		return (NULL);
+	if ((c->md = EVP_MD_CTX_new()) == NULL)
+		goto err1;
+	if (EVP_DigestInit_ex(c->md, s_sha256, NULL) != 1)
+		goto err2;
+	return (c);
+err2:
+	EVP_MD_CTX_free(c->md);
+err1:
+	free(c);
+	return (NULL);
+}
+
+int
+digest_sha256_update(struct digest_sha256_ctx *c, const void *p, size_t n)
+{
+	return (EVP_DigestUpdate(c->md, p, n) == 1 ? 0 : -1);
+}
+
+int
+digest_sha256_final(struct digest_sha256_ctx *c, unsigned char out[32])
+{
+	return (EVP_DigestFinal_ex(c->md, out, NULL) == 1 ? 0 : -1);
+}
+
+void
+digest_sha256_free(struct digest_sha256_ctx *c)
+{
+	if (c == NULL)
+		return;
+	EVP_MD_CTX_free(c->md);
+	free(c);
+}

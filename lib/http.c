@@ -1,0 +1,532 @@
+/*
+ * http: libcurl underneath.  One easy handle is kept for sequential
+ * requests so that connections are reused; parallel transfers get their
+ * own handles under one multi handle.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <curl/curl.h>
+
+#include "clock.h"
+#include "err.h"
+#include "http.h"
+
+/* One transfer in flight: the request, where its response goes, and the
+ * header list curl reads from. */
+struct transfer {
+	struct http_request *req;
+	struct http_response *resp;
+	struct curl_slist *hdrs;
+	CURL *easy;
+	int attempt;          /* 0-based */
+	long long started;    /* monotonic ms */
+	long long next_at;    /* http_do_many: when to start the next try */
+	int active, finished;
+};
+
+static CURL *s_easy;  /* reused by http_perform */
+static int s_inited;
+
+static int
+global_init(void)
+{
+	if (!s_inited) {
+		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+			return (-1);
+		s_inited = 1;
+	}
+	return (0);
+}
+
+static size_t
+on_write(char *p, size_t size, size_t nmemb, void *arg)
+{
+	struct transfer *t = arg;
+	size_t n = size * nmemb;
+
+	if (t->req->on_body != NULL) {
+		if (t->req->on_body(p, n, t->req->ctx)) {
+			t->resp->aborted = 1;
+			return (0);
+		}
+		return (n);
+	}
+	if (buf_add(&t->resp->body, p, n)) {
+		t->resp->too_large = 1;
+		return (0); /* curl ends the transfer with a write error */
+	}
+	return (n);
+}
+
+static size_t
+on_header(char *p, size_t size, size_t nmemb, void *arg)
+{
+	struct transfer *t = arg;
+	size_t n = size * nmemb, len = n;
+
+	/* Keep only the final response's headers (not 100 Continue's). */
+	if (n >= 5 && strncmp(p, "HTTP/", 5) == 0) {
+		buf_reset(&t->resp->headers);
+		return (n);
+	}
+	while (len > 0 && (p[len - 1] == '\n' || p[len - 1] == '\r'))
+		len--;
+	if (len == 0)
+		return (n);
+	if (buf_add(&t->resp->headers, p, len) ||
+	    buf_add(&t->resp->headers, "\n", 1))
+		return (0);
+	return (n);
+}
+
+static void
+response_init(struct http_response *resp, size_t max)
+{
+	memset(resp, 0, sizeof(*resp));
+	buf_init(&resp->body, max);
+	buf_init(&resp->headers, 64 * 1024);
+}
+
+/* Set every option of T's easy handle for one attempt. */
+static int
+transfer_setup(struct transfer *t)
+{
+	const struct http_request *r = t->req;
+	CURL *h = t->easy;
+	struct buf line;
+	int has_ctype = 0, rc = -1;
+	size_t i;
+
+	response_init(t->resp, r->max_response ? r->max_response
+	                                       : HTTP_DEFAULT_MAX_RESPONSE);
+	t->hdrs = NULL;
+	buf_init(&line, 1 << 16);
+	for (i = 0; i < r->nheaders; i++) {
+		struct curl_slist *n;
+
+		buf_reset(&line);
+		if (buf_printf(&line, "%s: %s", r->headers[i].name,
+		        r->headers[i].value))
+			goto done;
+		if ((n = curl_slist_append(t->hdrs, line.data)) == NULL)
+			goto done;
+		t->hdrs = n;
+		has_ctype |= strcasecmp(r->headers[i].name, "Content-Type") == 0;
+	}
+	/* No "Expect: 100-continue" round trip, and no form content type
+	 * that curl would otherwise add to a body. */
+	if ((t->hdrs = curl_slist_append(t->hdrs, "Expect:")) == NULL ||
+	    (!has_ctype &&
+	        (t->hdrs = curl_slist_append(t->hdrs, "Content-Type:")) == NULL))
+		goto done;
+	curl_easy_setopt(h, CURLOPT_URL, r->url);
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, t->hdrs);
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
+	    r->connect_timeout_ms ? r->connect_timeout_ms
+	                          : HTTP_DEFAULT_CONNECT_MS);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS,
+	    r->timeout_ms ? r->timeout_ms : HTTP_DEFAULT_TIMEOUT_MS);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_write);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, t);
+	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(h, CURLOPT_HEADERDATA, t);
+	curl_easy_setopt(h, CURLOPT_USERAGENT, "csc/" CSC_VERSION);
+	if (strcmp(r->method, "HEAD") == 0) {
+		curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
+	} else if (r->body != NULL || strcmp(r->method, "GET") != 0) {
+		curl_easy_setopt(h, CURLOPT_POSTFIELDS,
+		    r->body != NULL ? r->body : "");
+		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE,
+		    (curl_off_t)(r->body != NULL ? r->body_len : 0));
+		if (strcmp(r->method, "POST") != 0)
+			curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, r->method);
+		if (r->body == NULL && strcmp(r->method, "DELETE") == 0)
+			curl_easy_setopt(h, CURLOPT_POSTFIELDS, NULL);
+	}
+	t->started = clock_monotonic_ms();
+	rc = 0;
+done:
+	buf_free(&line);
+	return (rc);
+}
+
+/* "host/path" of URL, without scheme, credentials or query, for logs. */
+static void
+log_target(const char *url, char *out, size_t size)
+{
+	const char *p = strstr(url, "://");
+	size_t n;
+
+	p = p ? p + 3 : url;
+	n = strcspn(p, "?#");
+	snprintf(out, size, "%.*s", (int)(n < size ? n : size - 1), p);
+}
+
+/* After curl is done with T: status, error text, timing, the log line. */
+static void
+transfer_finish(struct transfer *t, CURLcode code)
+{
+	struct http_response *resp = t->resp;
+	char target[256], *rid = NULL;
+
+	curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &resp->status);
+	resp->elapsed_ms = (long)(clock_monotonic_ms() - t->started);
+	if (code != CURLE_OK) {
+		resp->transport_error = (int)code;
+		if (resp->too_large)
+			snprintf(resp->error, sizeof(resp->error),
+			    "response larger than %zu bytes", resp->body.cap);
+		else if (resp->aborted)
+			snprintf(resp->error, sizeof(resp->error),
+			    "transfer stopped by the reader");
+		else
+			snprintf(resp->error, sizeof(resp->error), "%s",
+			    curl_easy_strerror(code));
+	}
+	curl_slist_free_all(t->hdrs);
+	t->hdrs = NULL;
+	if (!err_verbose())
+		return;
+	log_target(t->req->url, target, sizeof(target));
+	rid = http_response_header(resp, "x-amzn-requestid");
+	if (rid == NULL)
+		rid = http_response_header(resp, "x-amz-request-id");
+	if (rid == NULL)
+		rid = http_response_header(resp, "request-id");
+	if (code != CURLE_OK)
+		err_debug("%s %s -> %s (attempt %d, %ld ms)", t->req->method,
+		    target, resp->error, t->attempt + 1, resp->elapsed_ms);
+	else
+		err_debug("%s %s -> %ld (attempt %d, %ld ms%s%s)",
+		    t->req->method, target, resp->status, t->attempt + 1,
+		    resp->elapsed_ms, rid ? ", request id " : "",
+		    rid ? rid : "");
+	free(rid);
+}
+
+int
+http_perform(const struct http_request *req, struct http_response *resp)
+{
+	struct transfer t;
+	CURLcode code;
+
+	memset(&t, 0, sizeof(t));
+	t.req = (struct http_request *)req;
+	t.resp = resp;
+	if (global_init() || (s_easy == NULL && (s_easy = curl_easy_init()) ==
+	                                            NULL)) {
+		response_init(resp, 0);
+		snprintf(resp->error, sizeof(resp->error), "cannot start curl");
+		resp->transport_error = CURLE_FAILED_INIT;
+		return (-1);
+	}
+	curl_easy_reset(s_easy);
+	t.easy = s_easy;
+	if (transfer_setup(&t)) {
+		curl_slist_free_all(t.hdrs);
+		snprintf(resp->error, sizeof(resp->error), "out of memory");
+		resp->transport_error = CURLE_OUT_OF_MEMORY;
+		return (-1);
+	}
+	code = curl_easy_perform(s_easy);
+	transfer_finish(&t, code);
+	return (code == CURLE_OK ? 0 : -1);
+}
+
+static enum http_verdict
+default_classify(const struct http_request *req,
+    const struct http_response *resp)
+{
+	(void)req;
+	if (resp->transport_error && !resp->too_large && !resp->aborted)
+		return (HTTP_RETRY);
+	return (resp->status >= 500 ? HTTP_RETRY : HTTP_DONE);
+}
+
+long
+http_backoff_ms(const struct http_retry *policy, int attempt)
+{
+	long base = policy && policy->base_ms ? policy->base_ms : 100;
+	long cap = policy && policy->cap_ms ? policy->cap_ms : 20000;
+	long ceiling = base;
+
+	while (attempt-- > 0 && ceiling < cap)
+		ceiling *= 2;
+	if (ceiling > cap)
+		ceiling = cap;
+	return ((long)arc4random_uniform((uint32_t)ceiling + 1));
+}
+
+long
+http_retry_after_ms(const struct http_response *resp)
+{
+	char *v;
+	char *end;
+	long ms = -1;
+	double d;
+	struct tm tm;
+
+	if ((v = http_response_header(resp, "retry-after-ms")) != NULL) {
+		d = strtod(v, &end);
+		if (end != v && d >= 0 && d < 86400000)
+			ms = (long)d;
+		free(v);
+		if (ms >= 0)
+			return (ms);
+	}
+	if ((v = http_response_header(resp, "retry-after")) == NULL)
+		return (-1);
+	d = strtod(v, &end);
+	if (end != v && *end == '\0' && d >= 0 && d < 86400) {
+		ms = (long)(d * 1000);
+	} else {
+		/* An HTTP date: the wait is from now (not CSC_NOW, which
+		 * pins signing, not sleeping). */
+		memset(&tm, 0, sizeof(tm));
+		if (strptime(v, "%a, %d %b %Y %H:%M:%S GMT", &tm) != NULL) {
+			time_t at = timegm(&tm), now = time(NULL);
+			ms = at > now ? (long)(at - now) * 1000 : 0;
+		}
+	}
+	free(v);
+	return (ms);
+}
+
+void
+http_sleep_ms(long ms)
+{
+	struct timespec ts, rem;
+
+	if (ms <= 0)
+		return;
+	ts.tv_sec = ms / 1000;
+	ts.tv_nsec = (ms % 1000) * 1000000L;
+	while (nanosleep(&ts, &rem) == -1 && errno == EINTR)
+		ts = rem;
+}
+
+/* The wait before the next attempt, or -1 if there is none to make. */
+static long
+next_delay(const struct http_retry *policy, struct transfer *t)
+{
+	enum http_verdict v;
+	int max = policy && policy->max_attempts ? policy->max_attempts : 4;
+	long ra;
+
+	v = (policy && policy->classify ? policy->classify : default_classify)(
+	    t->req, t->resp);
+	if (v == HTTP_DONE || t->attempt + 1 >= max)
+		return (-1);
+	if (v == HTTP_RETRY_NOW)
+		return (0);
+	ra = http_retry_after_ms(t->resp);
+	/* A server's own wait wins, within reason. */
+	if (ra >= 0 && ra <= 60000)
+		return (ra);
+	return (http_backoff_ms(policy, t->attempt));
+}
+
+static void
+log_retry(const struct transfer *t, long delay)
+{
+	char target[256];
+
+	if (!err_verbose())
+		return;
+	log_target(t->req->url, target, sizeof(target));
+	err_debug("retrying %s %s in %ld ms", t->req->method, target, delay);
+}
+
+int
+http_do(struct http_request *req, struct http_response *resp,
+    const struct http_retry *policy)
+{
+	struct transfer t;
+	long delay;
+	int rc;
+
+	memset(&t, 0, sizeof(t));
+	t.req = req;
+	t.resp = resp;
+	for (t.attempt = 0;; t.attempt++) {
+		if (policy && policy->prepare && policy->prepare(req)) {
+			response_init(resp, 0);
+			return (-1);
+		}
+		rc = http_perform(req, resp);
+		resp->attempts = t.attempt + 1;
+		if ((delay = next_delay(policy, &t)) < 0)
+			return (rc);
+		log_retry(&t, delay);
+		http_response_free(resp);
+		http_sleep_ms(delay);
+	}
+}
+
+/* Start T's next attempt on MULTI. */
+static int
+start_transfer(CURLM *multi, struct transfer *t,
+    const struct http_retry *policy)
+{
+	if (policy && policy->prepare && policy->prepare(t->req))
+		return (-1);
+	if ((t->easy = curl_easy_init()) == NULL || transfer_setup(t) ||
+	    curl_multi_add_handle(multi, t->easy) != CURLM_OK) {
+		curl_slist_free_all(t->hdrs);
+		t->hdrs = NULL;
+		return (-1);
+	}
+	t->active = 1;
+	return (0);
+}
+
+/* A transfer on MULTI ended with CODE: keep it, or schedule a retry. */
+static void
+end_transfer(CURLM *multi, struct transfer *t, CURLcode code,
+    const struct http_retry *policy)
+{
+	long delay;
+
+	transfer_finish(t, code);
+	curl_multi_remove_handle(multi, t->easy);
+	curl_easy_cleanup(t->easy);
+	t->easy = NULL;
+	t->active = 0;
+	t->resp->attempts = t->attempt + 1;
+	if ((delay = next_delay(policy, t)) < 0) {
+		t->finished = 1;
+		return;
+	}
+	log_retry(t, delay);
+	http_response_free(t->resp);
+	t->attempt++;
+	t->next_at = clock_monotonic_ms() + delay;
+}
+
+int
+http_do_many(struct http_request *reqs, struct http_response *resps,
+    size_t n, const struct http_retry *policy, size_t parallel)
+{
+	struct transfer *t;
+	CURLM *multi = NULL;
+	CURLMsg *msg;
+	size_t i, active = 0, finished = 0;
+	long long now, wake;
+	int running, left, rc = -1;
+
+	if (global_init() || (t = calloc(n ? n : 1, sizeof(*t))) == NULL)
+		return (-1);
+	for (i = 0; i < n; i++) {
+		t[i].req = &reqs[i];
+		t[i].resp = &resps[i];
+		response_init(&resps[i], 0);
+	}
+	if ((multi = curl_multi_init()) == NULL)
+		goto done;
+	while (finished < n) {
+		/* Start what is due, up to PARALLEL at once. */
+		now = clock_monotonic_ms();
+		wake = now + 1000;
+		for (i = 0; i < n && active < (parallel ? parallel : n); i++) {
+			if (t[i].active || t[i].finished)
+				continue;
+			if (t[i].next_at > now) {
+				if (t[i].next_at < wake)
+					wake = t[i].next_at;
+				continue;
+			}
+			if (start_transfer(multi, &t[i], policy)) {
+				/* Cannot even try: this request has failed. */
+				t[i].finished = 1;
+				finished++;
+				rc = -2;
+				continue;
+			}
+			active++;
+		}
+		if (curl_multi_perform(multi, &running) != CURLM_OK)
+			goto done;
+		while ((msg = curl_multi_info_read(multi, &left)) != NULL) {
+			if (msg->msg != CURLMSG_DONE)
+				continue;
+			for (i = 0; i < n && t[i].easy != msg->easy_handle; i++)
+				;
+			if (i == n)
+				continue;
+			end_transfer(multi, &t[i], msg->data.result, policy);
+			active--;
+			if (t[i].finished)
+				finished++;
+		}
+		if (finished < n) {
+			now = clock_monotonic_ms();
+			curl_multi_poll(multi, NULL, 0,
+			    active ? (int)(wake > now ? wake - now : 0) + 1
+			           : (int)(wake > now ? wake - now : 0),
+			    NULL);
+		}
+	}
+	rc = rc == -2 ? -1 : 0;
+	for (i = 0; i < n; i++)
+		if (resps[i].transport_error)
+			rc = -1;
+done:
+	for (i = 0; i < n; i++) {
+		if (t[i].easy != NULL) {
+			curl_multi_remove_handle(multi, t[i].easy);
+			curl_easy_cleanup(t[i].easy);
+			curl_slist_free_all(t[i].hdrs);
+		}
+	}
+	if (multi != NULL)
+		curl_multi_cleanup(multi);
+	free(t);
+	return (rc);
+}
+
+char *
+http_response_header(const struct http_response *resp, const char *name)
+{
+	const char *line, *end, *colon, *v;
+	size_t nlen = strlen(name);
+
+	if (resp->headers.data == NULL)
+		return (NULL);
+	for (line = resp->headers.data; *line != '\0'; line = end + 1) {
+		if ((end = strchr(line, '\n')) == NULL)
+			break;
+		colon = memchr(line, ':', (size_t)(end - line));
+		if (colon == NULL || (size_t)(colon - line) != nlen ||
+		    strncasecmp(line, name, nlen) != 0)
+			continue;
+		for (v = colon + 1; v < end && (*v == ' ' || *v == '\t'); v++)
+			;
+		return (strndup(v, (size_t)(end - v)));
+	}
+	return (NULL);
+}
+
+void
+http_response_free(struct http_response *resp)
+{
+	buf_free(&resp->body);
+	buf_free(&resp->headers);
+}
+
+void
+http_cleanup(void)
+{
+	if (s_easy != NULL)
+		curl_easy_cleanup(s_easy);
+	s_easy = NULL;
+	if (s_inited)
+		curl_global_cleanup();
+	s_inited = 0;
+}

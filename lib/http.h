@@ -1,0 +1,119 @@
+/*
+ * http: requests over libcurl with timeouts, bounded responses, retries
+ * with full-jitter backoff, and parallel transfers.
+ *
+ * What is retryable is the caller's decision (a classify callback); this
+ * module only knows how to wait (Retry-After honoured) and how to try
+ * again.  Nothing here calls err_set: the caller reports the outcome,
+ * since only it knows what the request was for.  With -v / CSC_LOG=debug
+ * each attempt is logged as "METHOD host/path -> status (attempt, ms,
+ * request id)"; query strings and headers are never logged, so signatures
+ * and tokens are not either.
+ */
+#ifndef CSC_HTTP_H
+#define CSC_HTTP_H
+
+#include <stddef.h>
+
+#include "buf.h"
+
+#define HTTP_DEFAULT_CONNECT_MS 3000L
+#define HTTP_DEFAULT_TIMEOUT_MS 30000L
+#define HTTP_DEFAULT_MAX_RESPONSE ((size_t)16 << 20)
+
+struct http_field {
+	const char *name;
+	const char *value;
+};
+
+struct http_request {
+	const char *method; /* "GET", "PUT", ... */
+	const char *url;
+	const struct http_field *headers; /* "Name", "value" */
+	size_t nheaders;
+	const void *body; /* NULL for none */
+	size_t body_len;
+	long connect_timeout_ms; /* 0: HTTP_DEFAULT_CONNECT_MS */
+	long timeout_ms;         /* 0: HTTP_DEFAULT_TIMEOUT_MS */
+	size_t max_response;     /* 0: HTTP_DEFAULT_MAX_RESPONSE */
+	/* Optional streaming: body bytes go to on_body instead of the
+	 * response buffer; a nonzero return aborts the transfer. */
+	int (*on_body)(const char *p, size_t n, void *ctx);
+	void *ctx; /* the caller's, for its callbacks */
+};
+
+struct http_response {
+	long status;         /* 0 if no response arrived */
+	struct buf body;     /* unless the request streams */
+	struct buf headers;  /* "name: value\n" lines of the final response */
+	int transport_error; /* nonzero (a CURLcode) if no complete response */
+	int too_large;       /* the response passed max_response */
+	int aborted;         /* on_body asked to stop */
+	char error[256];     /* transport error, human text */
+	long elapsed_ms;
+	int attempts; /* attempts made (http_do) */
+};
+
+enum http_verdict {
+	HTTP_DONE,  /* keep this response */
+	HTTP_RETRY, /* try again after a backoff, if attempts remain */
+	HTTP_RETRY_NOW /* try again without waiting (e.g. credentials renewed) */
+};
+
+struct http_retry {
+	int max_attempts; /* total attempts; 0: 4 */
+	long base_ms;     /* first backoff ceiling; 0: 100 */
+	long cap_ms;      /* backoff ceiling; 0: 20000 */
+	/* Called before every attempt (sign it, set fresh headers); a
+	 * nonzero return stops with that failure.  May be NULL. */
+	int (*prepare)(struct http_request *req);
+	/* Decides on each response or transport error. NULL: retry
+	 * transport errors and 5xx. */
+	enum http_verdict (*classify)(const struct http_request *req,
+	    const struct http_response *resp);
+};
+
+/* http_perform(req, resp): one attempt.  RESP is initialised here and
+ * must be freed with http_response_free.  Returns 0 if a response
+ * arrived (whatever its status), -1 on a transport error, a timeout or an
+ * oversized response (RESP->error says which). */
+int http_perform(const struct http_request *req, struct http_response *resp);
+
+/* http_do(req, resp, policy): attempts until POLICY's classify says done,
+ * or attempts run out, sleeping the backoff (or Retry-After) between.
+ * Returns as http_perform for the last attempt, or -1 if prepare failed
+ * (RESP->error empty then). */
+int http_do(struct http_request *req, struct http_response *resp,
+    const struct http_retry *policy);
+
+/* http_do_many(reqs, resps, n, policy, parallel): as http_do for N
+ * requests, at most PARALLEL transfers at once through curl's multi
+ * interface, each retried on its own schedule.  Returns 0 if every
+ * request got a final response (look at each status), -1 if any ended
+ * with a transport error or a failed prepare. */
+int http_do_many(struct http_request *reqs, struct http_response *resps,
+    size_t n, const struct http_retry *policy, size_t parallel);
+
+/* http_response_header(resp, name): the value of the response header
+ * NAME (any case), as a malloc'd string, or NULL if absent. */
+char *http_response_header(const struct http_response *resp,
+    const char *name);
+
+/* http_retry_after_ms(resp): the wait the server asked for, from
+ * retry-after-ms or Retry-After (seconds or an HTTP date), or -1. */
+long http_retry_after_ms(const struct http_response *resp);
+
+/* http_backoff_ms(policy, attempt): full jitter, a random wait in
+ * [0, min(cap, base * 2^attempt)] for the ATTEMPT-th retry (0-based). */
+long http_backoff_ms(const struct http_retry *policy, int attempt);
+
+/* http_sleep_ms(ms): sleep, resuming after signals. */
+void http_sleep_ms(long ms);
+
+/* http_response_free(resp): release RESP's buffers; safe twice. */
+void http_response_free(struct http_response *resp);
+
+/* http_cleanup(): close kept-alive connections (at exit). */
+void http_cleanup(void);
+
+#endif /* !CSC_HTTP_H */

@@ -1,0 +1,637 @@
+/*
+ * sigv4: AWS Signature Version 4.  The pipeline, for either form:
+ *   (1) canonical request: method, URI, query, headers, signed headers,
+ *       payload hash, one per line;
+ *   (2) string to sign: algorithm, time, scope, SHA-256 of (1);
+ *   (3) signature: HMAC of (2) under the signing key, which is derived
+ *       from the secret, date, region and service and cached.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "clock.h"
+#include "digest.h"
+#include "sigv4.h"
+
+#define ALGORITHM "AWS4-HMAC-SHA256"
+#define LINE_MAX_BYTES ((size_t)1 << 20) /* bound on any one request */
+
+/* A query parameter, both parts already encoded for the canonical form. */
+struct param {
+	char *name;
+	char *value;
+};
+
+/* A header entry while canonicalising: lower-case name, trimmed value,
+ * and its position so duplicates keep their order. */
+struct hentry {
+	char *name;
+	char *value;
+	size_t pos;
+};
+
+/* The cached signing key: deriving it costs four HMACs, and a batch of
+ * presigned URLs shares one. */
+static struct {
+	int valid;
+	char date[9];
+	char region[64];
+	char service[32];
+	unsigned char secret_hash[32];
+	unsigned char key[32];
+} s_key;
+
+static int
+is_unreserved(unsigned char c)
+{
+	return ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+	    (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' ||
+	    c == '~');
+}
+
+int
+sigv4_uri_encode(struct buf *b, const char *s, size_t n, int keep_slash)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	char esc[3];
+	size_t i, run;
+
+	for (i = 0; i < n; i += run) {
+		/* Copy the longest run of bytes that need no escape. */
+		for (run = 0; i + run < n; run++) {
+			unsigned char c = (unsigned char)s[i + run];
+			if (!is_unreserved(c) && !(keep_slash && c == '/'))
+				break;
+		}
+		if (run > 0) {
+			if (buf_add(b, s + i, run))
+				return (-1);
+			continue;
+		}
+		esc[0] = '%';
+		esc[1] = hex[(unsigned char)s[i] >> 4];
+		esc[2] = hex[(unsigned char)s[i] & 15];
+		if (buf_add(b, esc, 3))
+			return (-1);
+		run = 1;
+	}
+	return (0);
+}
+
+static int
+hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return (c - '0');
+	if (c >= 'a' && c <= 'f')
+		return (c - 'a' + 10);
+	if (c >= 'A' && c <= 'F')
+		return (c - 'A' + 10);
+	return (-1);
+}
+
+/* Decode %XX escapes of S[0..N) in place; returns the new length.  A '%'
+ * not followed by two hex digits stands for itself. */
+static size_t
+uri_decode(char *s, size_t n)
+{
+	size_t i, j;
+
+	for (i = j = 0; i < n; i++, j++) {
+		if (s[i] == '%' && i + 2 < n && hexval(s[i + 1]) >= 0 &&
+		    hexval(s[i + 2]) >= 0) {
+			s[j] = (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2]));
+			i += 2;
+		} else {
+			s[j] = s[i];
+		}
+	}
+	return (j);
+}
+
+/* Encode a raw string strictly into a new C string, or NULL. */
+static char *
+encode_dup(const char *s, size_t n)
+{
+	struct buf b;
+
+	buf_init(&b, LINE_MAX_BYTES);
+	if (sigv4_uri_encode(&b, s, n, 0)) {
+		buf_free(&b);
+		return (NULL);
+	}
+	return (buf_detach(&b));
+}
+
+/* Append the canonical URI: PATH encoded (normalised if asked). */
+static int
+canonical_uri(struct buf *b, const char *path, int normalize)
+{
+	const char **seg = NULL;
+	size_t *seglen = NULL, nseg = 0, i, len, plen = strlen(path);
+	const char *p, *end;
+	int rc = -1;
+
+	if (!normalize || plen == 0)
+		return (sigv4_uri_encode(b, plen ? path : "/", plen ? plen : 1,
+		    1));
+	/* Split on '/', dropping empty and "." segments, popping on "..". */
+	if ((seg = calloc(plen, sizeof(*seg))) == NULL ||
+	    (seglen = calloc(plen, sizeof(*seglen))) == NULL)
+		goto done;
+	for (p = path; p < path + plen; p = end + 1) {
+		end = memchr(p, '/', (size_t)(path + plen - p));
+		if (end == NULL)
+			end = path + plen;
+		len = (size_t)(end - p);
+		if (len == 0 || (len == 1 && p[0] == '.'))
+			continue;
+		if (len == 2 && p[0] == '.' && p[1] == '.') {
+			if (nseg > 0)
+				nseg--;
+			continue;
+		}
+		seg[nseg] = p;
+		seglen[nseg++] = len;
+	}
+	for (i = 0; i < nseg; i++)
+		if (buf_add(b, "/", 1) ||
+		    sigv4_uri_encode(b, seg[i], seglen[i], 0))
+			goto done;
+	/* A trailing slash stays; an empty path is "/". */
+	if ((nseg == 0 || path[plen - 1] == '/') && buf_add(b, "/", 1))
+		goto done;
+	rc = 0;
+done:
+	free(seg);
+	free(seglen);
+	return (rc);
+}
+
+static int
+param_cmp(const void *a, const void *b)
+{
+	const struct param *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
+
+	return (c != 0 ? c : strcmp(x->value, y->value));
+}
+
+static void
+params_free(struct param *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(p[i].name);
+		free(p[i].value);
+	}
+	free(p);
+}
+
+/* Parse QUERY (as sent) and append the EXTRA raw parameters; every name
+ * and value is decoded, then encoded strictly.  Returns the array (sorted
+ * for the canonical form) in *OUT and its length in *N. */
+static int
+parse_query(const char *query, const struct sigv4_header *extra,
+    size_t nextra, struct param **out, size_t *n)
+{
+	struct param *p;
+	size_t cap = nextra + 1, np = 0, i, nlen, vlen;
+	const char *q, *amp, *eq;
+	char *tmp;
+
+	for (q = query ? query : ""; *q; q++)
+		cap += *q == '&';
+	if ((p = calloc(cap, sizeof(*p))) == NULL)
+		return (-1);
+	for (q = query ? query : ""; *q != '\0'; q = *amp ? amp + 1 : amp) {
+		amp = strchr(q, '&');
+		if (amp == NULL)
+			amp = q + strlen(q);
+		if (amp == q)
+			continue;
+		eq = memchr(q, '=', (size_t)(amp - q));
+		nlen = (size_t)((eq ? eq : amp) - q);
+		vlen = eq ? (size_t)(amp - eq - 1) : 0;
+		if ((tmp = malloc((size_t)(amp - q) + 1)) == NULL)
+			goto err;
+		memcpy(tmp, q, (size_t)(amp - q));
+		p[np].name = encode_dup(tmp, uri_decode(tmp, nlen));
+		if (eq != NULL)
+			memcpy(tmp, eq + 1, vlen);
+		p[np].value = encode_dup(tmp, uri_decode(tmp, vlen));
+		free(tmp);
+		if (p[np].name == NULL || p[np++].value == NULL)
+			goto err;
+	}
+	for (i = 0; i < nextra; i++) {
+		p[np].name = encode_dup(extra[i].name, strlen(extra[i].name));
+		p[np].value = encode_dup(extra[i].value,
+		    strlen(extra[i].value));
+		if (p[np].name == NULL || p[np++].value == NULL)
+			goto err;
+	}
+	qsort(p, np, sizeof(*p), param_cmp);
+	*out = p;
+	*n = np;
+	return (0);
+err:
+	params_free(p, np);
+	return (-1);
+}
+
+static int
+canonical_query(struct buf *b, const struct param *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (buf_printf(b, "%s%s=%s", i ? "&" : "", p[i].name,
+		        p[i].value))
+			return (-1);
+	return (0);
+}
+
+static int
+hentry_cmp(const void *a, const void *b)
+{
+	const struct hentry *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
+
+	if (c != 0)
+		return (c);
+	return (x->pos < y->pos ? -1 : x->pos > y->pos);
+}
+
+static int
+is_ws(char c)
+{
+	return (c == ' ' || c == '\t' || c == '\r' || c == '\n');
+}
+
+/* A header value as SigV4 wants it: trimmed, with each run of whitespace
+ * (including folded lines) made one space. */
+static char *
+trim_value(const char *v)
+{
+	char *out = malloc(strlen(v) + 1), *o = out;
+
+	if (out == NULL)
+		return (NULL);
+	while (is_ws(*v))
+		v++;
+	while (*v != '\0') {
+		if (is_ws(*v)) {
+			while (is_ws(*v))
+				v++;
+			if (*v != '\0')
+				*o++ = ' ';
+			continue;
+		}
+		*o++ = *v++;
+	}
+	*o = '\0';
+	return (out);
+}
+
+/* Append the canonical headers block (with its trailing blank line) to B
+ * and the signed-header list to NAMES.  Duplicate names join with ','. */
+static int
+canonical_headers(struct buf *b, struct buf *names,
+    const struct sigv4_header *h, size_t n)
+{
+	struct hentry *e;
+	size_t i, j;
+	char *c;
+	int rc = -1, have_host = 0;
+
+	if ((e = calloc(n ? n : 1, sizeof(*e))) == NULL)
+		return (-1);
+	for (i = 0; i < n; i++) {
+		e[i].pos = i;
+		if ((e[i].name = strdup(h[i].name)) == NULL ||
+		    (e[i].value = trim_value(h[i].value)) == NULL)
+			goto done;
+		for (c = e[i].name; *c; c++)
+			if (*c >= 'A' && *c <= 'Z')
+				*c = (char)(*c - 'A' + 'a');
+		have_host |= strcmp(e[i].name, "host") == 0;
+	}
+	if (!have_host)
+		goto done;
+	qsort(e, n, sizeof(*e), hentry_cmp);
+	for (i = 0; i < n; i = j) {
+		if (buf_printf(b, "%s:%s", e[i].name, e[i].value) ||
+		    buf_printf(names, "%s%s", i ? ";" : "", e[i].name))
+			goto done;
+		for (j = i + 1; j < n && strcmp(e[j].name, e[i].name) == 0; j++)
+			if (buf_printf(b, ",%s", e[j].value))
+				goto done;
+		if (buf_add(b, "\n", 1))
+			goto done;
+	}
+	rc = buf_add(b, "\n", 1);
+done:
+	for (i = 0; i < n; i++) {
+		free(e[i].name);
+		free(e[i].value);
+	}
+	free(e);
+	return (rc);
+}
+
+/* The signing key for SCOPE's date, region and service, from the cache
+ * when it holds the same secret. */
+static int
+signing_key(const char *secret, const struct sigv4_scope *scope,
+    const char *date, unsigned char key[32])
+{
+	unsigned char h[32], k[32];
+	char kinit[256];
+	size_t slen = strlen(secret);
+	int n, rc = -1;
+
+	if (digest_sha256(secret, slen, h))
+		return (-1);
+	if (s_key.valid && strcmp(s_key.date, date) == 0 &&
+	    strcmp(s_key.region, scope->region) == 0 &&
+	    strcmp(s_key.service, scope->service) == 0 &&
+	    CRYPTO_memcmp(s_key.secret_hash, h, 32) == 0) {
+		memcpy(key, s_key.key, 32);
+		return (0);
+	}
+	n = snprintf(kinit, sizeof(kinit), "AWS4%s", secret);
+	if (n < 0 || (size_t)n >= sizeof(kinit))
+		goto done;
+	/* kDate = HMAC("AWS4" + secret, date) */
+	if (digest_hmac_sha256(kinit, (size_t)n, date, 8, k))
+		goto done;
+	/* kRegion = HMAC(kDate, region) */
+	if (digest_hmac_sha256(k, 32, scope->region, strlen(scope->region), k))
+		goto done;
+	/* kService = HMAC(kRegion, service) */
+	if (digest_hmac_sha256(k, 32, scope->service, strlen(scope->service),
+	        k))
+		goto done;
+	/* kSigning = HMAC(kService, "aws4_request") */
+	if (digest_hmac_sha256(k, 32, "aws4_request", 12, key))
+		goto done;
+	if (strlen(scope->region) < sizeof(s_key.region) &&
+	    strlen(scope->service) < sizeof(s_key.service)) {
+		memcpy(s_key.date, date, 9);
+		strcpy(s_key.region, scope->region);
+		strcpy(s_key.service, scope->service);
+		memcpy(s_key.secret_hash, h, 32);
+		memcpy(s_key.key, key, 32);
+		s_key.valid = 1;
+	}
+	rc = 0;
+done:
+	OPENSSL_cleanse(kinit, sizeof(kinit));
+	OPENSSL_cleanse(k, sizeof(k));
+	return (rc);
+}
+
+/* Stages (1) to (3): from the canonical parts to OUT's canonical request,
+ * string to sign and signature.  CREDSCOPE is "date/region/service/
+ * aws4_request". */
+static int
+sign(const struct sigv4_credentials *creds, const struct sigv4_scope *scope,
+    const struct sigv4_request *req, const char *uri, const char *query,
+    const char *headers, const char *names, const char *credscope,
+    struct sigv4_result *out)
+{
+	struct buf cr, sts;
+	unsigned char key[32], mac[32];
+	char crhash[65];
+	int rc = -1;
+
+	buf_init(&cr, LINE_MAX_BYTES);
+	buf_init(&sts, LINE_MAX_BYTES);
+	/* (1) canonical request */
+	if (buf_printf(&cr, "%s\n", req->method) || /* HTTPRequestMethod */
+	    buf_printf(&cr, "%s\n", uri) ||         /* CanonicalURI */
+	    buf_printf(&cr, "%s\n", query) ||       /* CanonicalQueryString */
+	    buf_addstr(&cr, headers) ||             /* CanonicalHeaders */
+	    buf_printf(&cr, "%s\n", names) ||       /* SignedHeaders */
+	    buf_addstr(&cr, req->payload_hash))     /* HashedPayload */
+		goto done;
+	/* (2) string to sign */
+	if (digest_sha256_hex(cr.data, cr.len, crhash) ||
+	    buf_printf(&sts, ALGORITHM "\n%s\n%s\n%s", out->amz_date, credscope,
+	        crhash))
+		goto done;
+	/* (3) signature = hex(HMAC(kSigning, string to sign)) */
+	if (signing_key(creds->secret_access_key, scope, out->amz_date, key) ||
+	    digest_hmac_sha256(key, 32, sts.data, sts.len, mac))
+		goto done;
+	digest_hex(mac, 32, out->signature);
+	out->canonical_request = buf_detach(&cr);
+	out->string_to_sign = buf_detach(&sts);
+	if (out->canonical_request == NULL || out->string_to_sign == NULL)
+		goto done;
+	rc = 0;
+done:
+	OPENSSL_cleanse(key, sizeof(key));
+	OPENSSL_cleanse(mac, sizeof(mac));
+	buf_free(&cr);
+	buf_free(&sts);
+	return (rc);
+}
+
+/* Fill OUT's time and the credential scope "date/region/service/...". */
+static int
+start(const struct sigv4_scope *scope, struct sigv4_result *out,
+    char *credscope, size_t size)
+{
+	int n;
+
+	memset(out, 0, sizeof(*out));
+	if (clock_amz_date(scope->when, out->amz_date))
+		return (-1);
+	n = snprintf(credscope, size, "%.8s/%s/%s/aws4_request", out->amz_date,
+	    scope->region, scope->service);
+	return (n < 0 || (size_t)n >= size ? -1 : 0);
+}
+
+static int
+add_header(struct sigv4_result *out, const char *name, const char *value)
+{
+	char *n = strdup(name), *v = strdup(value);
+
+	if (n == NULL || v == NULL || out->nadded == SIGV4_MAX_ADDED) {
+		free(n);
+		free(v);
+		return (-1);
+	}
+	out->added[out->nadded].name = n;
+	out->added[out->nadded++].value = v;
+	return (0);
+}
+
+int
+sigv4_sign_headers(const struct sigv4_credentials *creds,
+    const struct sigv4_scope *scope, const struct sigv4_request *req,
+    struct sigv4_result *out)
+{
+	struct sigv4_header *all = NULL;
+	struct param *qp = NULL;
+	struct buf uri, query, headers, names, auth;
+	char credscope[256];
+	size_t nq = 0, nall, i;
+	int sign_token, rc = -1;
+
+	buf_init(&uri, LINE_MAX_BYTES);
+	buf_init(&query, LINE_MAX_BYTES);
+	buf_init(&headers, LINE_MAX_BYTES);
+	buf_init(&names, LINE_MAX_BYTES);
+	buf_init(&auth, LINE_MAX_BYTES);
+	if (start(scope, out, credscope, sizeof(credscope)))
+		goto done;
+	/* The headers signing adds come first in OUT, then Authorization. */
+	sign_token = creds->session_token != NULL &&
+	    !(req->flags & SIGV4_TOKEN_UNSIGNED);
+	if (add_header(out, "X-Amz-Date", out->amz_date) ||
+	    (sign_token &&
+	        add_header(out, "X-Amz-Security-Token", creds->session_token)) ||
+	    ((req->flags & SIGV4_CONTENT_SHA256) &&
+	        add_header(out, "X-Amz-Content-SHA256", req->payload_hash)))
+		goto done;
+	nall = req->nheaders + out->nadded;
+	if ((all = calloc(nall, sizeof(*all))) == NULL)
+		goto done;
+	memcpy(all, req->headers, req->nheaders * sizeof(*all));
+	for (i = 0; i < out->nadded; i++)
+		all[req->nheaders + i] = out->added[i];
+	if (canonical_uri(&uri, req->path,
+	        (req->flags & SIGV4_NORMALIZE_PATH) != 0) ||
+	    parse_query(req->query, NULL, 0, &qp, &nq) ||
+	    canonical_query(&query, qp, nq) ||
+	    canonical_headers(&headers, &names, all, nall))
+		goto done;
+	if (sign(creds, scope, req, uri.data, query.data ? query.data : "",
+	        headers.data, names.data, credscope, out))
+		goto done;
+	if (buf_printf(&auth,
+	        ALGORITHM " Credential=%s/%s, SignedHeaders=%s, Signature=%s",
+	        creds->access_key_id, credscope, names.data, out->signature) ||
+	    add_header(out, "Authorization", auth.data))
+		goto done;
+	/* A token added after signing is sent but not signed (STS style). */
+	if (creds->session_token != NULL && !sign_token &&
+	    add_header(out, "X-Amz-Security-Token", creds->session_token))
+		goto done;
+	rc = 0;
+done:
+	if (rc)
+		sigv4_result_free(out);
+	params_free(qp, nq);
+	free(all);
+	buf_free(&uri);
+	buf_free(&query);
+	buf_free(&headers);
+	buf_free(&names);
+	buf_free(&auth);
+	return (rc);
+}
+
+/* Append "&name=value" (value encoded) to the query being sent. */
+static int
+append_param(struct buf *q, const char *name, const char *value)
+{
+	if (buf_printf(q, "%s%s=", q->len ? "&" : "", name))
+		return (-1);
+	return (sigv4_uri_encode(q, value, strlen(value), 0));
+}
+
+int
+sigv4_sign_query(const struct sigv4_credentials *creds,
+    const struct sigv4_scope *scope, const struct sigv4_request *req,
+    unsigned expires, struct sigv4_result *out)
+{
+	struct sigv4_header x[6];
+	struct param *qp = NULL;
+	struct buf uri, query, headers, names, sent;
+	char credscope[256], credential[512], exp[16];
+	size_t nq = 0, nx = 0, i;
+	int n, sign_token, rc = -1;
+
+	buf_init(&uri, LINE_MAX_BYTES);
+	buf_init(&query, LINE_MAX_BYTES);
+	buf_init(&headers, LINE_MAX_BYTES);
+	buf_init(&names, LINE_MAX_BYTES);
+	buf_init(&sent, LINE_MAX_BYTES);
+	if (expires < 1 || expires > SIGV4_MAX_EXPIRES ||
+	    start(scope, out, credscope, sizeof(credscope)))
+		goto done;
+	n = snprintf(credential, sizeof(credential), "%s/%s",
+	    creds->access_key_id, credscope);
+	if (n < 0 || (size_t)n >= sizeof(credential))
+		goto done;
+	snprintf(exp, sizeof(exp), "%u", expires);
+	if (canonical_uri(&uri, req->path,
+	        (req->flags & SIGV4_NORMALIZE_PATH) != 0) ||
+	    canonical_headers(&headers, &names, req->headers, req->nheaders))
+		goto done;
+	/* The X-Amz-* parameters, in the order botocore sends them. */
+	sign_token = creds->session_token != NULL &&
+	    !(req->flags & SIGV4_TOKEN_UNSIGNED);
+	x[nx++] = (struct sigv4_header){"X-Amz-Algorithm", ALGORITHM};
+	x[nx++] = (struct sigv4_header){"X-Amz-Credential", credential};
+	x[nx++] = (struct sigv4_header){"X-Amz-Date", out->amz_date};
+	x[nx++] = (struct sigv4_header){"X-Amz-Expires", exp};
+	x[nx++] = (struct sigv4_header){"X-Amz-SignedHeaders", names.data};
+	if (sign_token)
+		x[nx++] = (struct sigv4_header){"X-Amz-Security-Token",
+		    creds->session_token};
+	if (parse_query(req->query, x, nx, &qp, &nq) ||
+	    canonical_query(&query, qp, nq) ||
+	    sign(creds, scope, req, uri.data, query.data, headers.data,
+	        names.data, credscope, out))
+		goto done;
+	/* The query to send: the request's own, then ours, then the
+	 * signature (and an unsigned token, STS style). */
+	if (req->query != NULL && *req->query != '\0' &&
+	    buf_addstr(&sent, req->query))
+		goto done;
+	for (i = 0; i < nx; i++)
+		if (append_param(&sent, x[i].name, x[i].value))
+			goto done;
+	if (append_param(&sent, "X-Amz-Signature", out->signature) ||
+	    (creds->session_token != NULL && !sign_token &&
+	        append_param(&sent, "X-Amz-Security-Token",
+	            creds->session_token)))
+		goto done;
+	if ((out->query = buf_detach(&sent)) == NULL)
+		goto done;
+	rc = 0;
+done:
+	if (rc)
+		sigv4_result_free(out);
+	params_free(qp, nq);
+	buf_free(&uri);
+	buf_free(&query);
+	buf_free(&headers);
+	buf_free(&names);
+	buf_free(&sent);
+	return (rc);
+}
+
+void
+sigv4_result_free(struct sigv4_result *r)
+{
+	size_t i;
+
+	free(r->canonical_request);
+	free(r->string_to_sign);
+	free(r->query);
+	for (i = 0; i < r->nadded; i++) {
+		free((char *)r->added[i].name);
+		free((char *)r->added[i].value);
+	}
+	OPENSSL_cleanse(r->signature, sizeof(r->signature));
+	memset(r, 0, sizeof(*r));
+}
