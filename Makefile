@@ -59,7 +59,7 @@ $(B)/%.inc: share/%.json
 	@mkdir -p $(@D)
 	tools/embed < $< > $@
 
-$(B)/src/csc-ask.o: $(B)/questions.inc
+$(B)/lib/interview_load.o: $(B)/questions.inc
 
 test: all
 	CSC_BUILD=$(B) tests/run

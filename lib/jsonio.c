@@ -50,7 +50,7 @@ jsonio_parse(const char *text, size_t len, const char *what)
 	doc = cJSON_ParseWithLengthOpts(text, len, &end, 0);
 	if (doc == NULL) {
 		/* cJSON leaves END at the first byte it could not use. */
-		err_set(EX_DATAERR, "%s: invalid JSON at byte %zu", what,
+		err_set(EX_DATAERR, "%s: invalid JSON near byte %zu", what,
 		    end != NULL && end >= text ? (size_t)(end - text) : 0);
 		return (NULL);
 	}

@@ -1,6 +1,8 @@
 # Common set-up for the bats suites: assertions, paths, a scratch dir.
 # shellcheck shell=bash
 
+bats_require_minimum_version 1.5.0
+
 load '/usr/lib/bats/bats-support/load'
 load '/usr/lib/bats/bats-assert/load'
 

@@ -1,0 +1,368 @@
+/*
+ * aws: the shared config files, the credential chain's local sources,
+ * the region and endpoints.  The remote sources (container, instance
+ * metadata) are in aws_remote.c.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <curl/curl.h>
+#include <openssl/crypto.h>
+
+#include "aws.h"
+#include "aws_remote.h"
+#include "clock.h"
+#include "err.h"
+
+/* Free a secret string after wiping it. */
+static void
+free_secret(char *s)
+{
+	if (s == NULL)
+		return;
+	OPENSSL_cleanse(s, strlen(s));
+	free(s);
+}
+
+static char *
+trim(char *s)
+{
+	char *e;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+	return (s);
+}
+
+/* The path of a shared file: ENV if set, else ~/.aws/NAME. */
+static char *
+shared_file(const char *env, const char *name)
+{
+	const char *v = getenv(env), *home = getenv("HOME");
+	char *path;
+
+	if (v != NULL && *v != '\0')
+		return (strdup(v));
+	if (home == NULL)
+		return (NULL);
+	if ((path = malloc(strlen(home) + strlen(name) + 8)) != NULL)
+		sprintf(path, "%s/.aws/%s", home, name);
+	return (path);
+}
+
+/* KEY in SECTION of the INI-style FILE, or NULL.  Indented lines belong
+ * to a nested block ("s3 =\n  addressing_style = path") and are skipped;
+ * '#' and ';' start comments. */
+static char *
+ini_value(const char *file, const char *section, const char *key)
+{
+	FILE *f;
+	char *line = NULL, *p, *eq, *end, *value = NULL;
+	size_t alloc = 0;
+	int in_section = 0;
+
+	if (file == NULL || (f = fopen(file, "r")) == NULL)
+		return (NULL);
+	while (value == NULL && getline(&line, &alloc, f) > 0) {
+		if (isspace((unsigned char)line[0]) && in_section &&
+		    *trim(line) != '\0')
+			continue; /* nested block */
+		p = trim(line);
+		if (*p == '\0' || *p == '#' || *p == ';')
+			continue;
+		if (*p == '[') {
+			if ((end = strchr(p, ']')) == NULL)
+				continue;
+			*end = '\0';
+			in_section = strcmp(trim(p + 1), section) == 0;
+			continue;
+		}
+		if (!in_section || (eq = strchr(p, '=')) == NULL)
+			continue;
+		*eq = '\0';
+		if (strcmp(trim(p), key) == 0)
+			value = strdup(trim(eq + 1));
+	}
+	if (line != NULL)
+		OPENSSL_cleanse(line, alloc);
+	free(line);
+	fclose(f);
+	return (value);
+}
+
+static const char *
+profile_name(void)
+{
+	const char *p = getenv("AWS_PROFILE");
+
+	return (p != NULL && *p != '\0' ? p : "default");
+}
+
+char *
+aws_config_value(const char *profile, const char *key)
+{
+	char *file = shared_file("AWS_CONFIG_FILE", "config");
+	char section[256];
+	char *v = NULL;
+
+	/* The config file names profiles "[profile NAME]", except that
+	 * "[default]" is plain. */
+	snprintf(section, sizeof(section), "profile %s", profile);
+	v = ini_value(file, section, key);
+	if (v == NULL && strcmp(profile, "default") == 0)
+		v = ini_value(file, "default", key);
+	free(file);
+	return (v);
+}
+
+static int
+from_environment(struct aws_credentials *out)
+{
+	const char *ak = getenv("AWS_ACCESS_KEY_ID");
+	const char *sk = getenv("AWS_SECRET_ACCESS_KEY");
+	const char *tok = getenv("AWS_SESSION_TOKEN");
+
+	if (ak == NULL || *ak == '\0' || sk == NULL || *sk == '\0')
+		return (1);
+	out->access_key_id = strdup(ak);
+	out->secret_access_key = strdup(sk);
+	if (tok != NULL && *tok != '\0')
+		out->session_token = strdup(tok);
+	snprintf(out->source, sizeof(out->source), "environment");
+	return (0);
+}
+
+/* KEY of the profile: the credentials file first, then the config. */
+static char *
+profile_value(const char *profile, const char *key)
+{
+	char *file = shared_file("AWS_SHARED_CREDENTIALS_FILE", "credentials");
+	char *v = ini_value(file, profile, key);
+
+	free(file);
+	return (v != NULL ? v : aws_config_value(profile, key));
+}
+
+/* 0 with credentials, 1 if the profile has none, -1 after reporting. */
+static int
+from_profile(struct aws_credentials *out)
+{
+	const char *profile = profile_name();
+	char *ak = profile_value(profile, "aws_access_key_id");
+	char *sk = profile_value(profile, "aws_secret_access_key");
+	char *role = NULL;
+	int rc = 1;
+
+	if (ak != NULL && sk != NULL) {
+		out->access_key_id = ak;
+		out->secret_access_key = sk;
+		out->session_token =
+		    profile_value(profile, "aws_session_token");
+		snprintf(out->source, sizeof(out->source), "profile %.50s",
+		    profile);
+		return (0);
+	}
+	if (ak != NULL || sk != NULL) {
+		err_set(EX_CONFIG, "profile %s: aws_access_key_id and "
+		                   "aws_secret_access_key must both be set",
+		    profile);
+		rc = -1;
+	} else if ((role = profile_value(profile, "role_arn")) != NULL ||
+	    (role = profile_value(profile, "credential_process")) != NULL ||
+	    (role = profile_value(profile, "sso_session")) != NULL) {
+		/* Say so, rather than silently falling through to IMDS. */
+		err_set(EX_CONFIG, "profile %s: only static keys are supported "
+		                   "(not role_arn, credential_process or SSO); "
+		                   "export temporary keys instead",
+		    profile);
+		rc = -1;
+	} else if (getenv("AWS_PROFILE") != NULL &&
+	    *getenv("AWS_PROFILE") != '\0') {
+		/* A profile asked for by name must exist, as in the CLI. */
+		err_set(EX_CONFIG, "profile %s: no credentials in the shared "
+		                   "credentials or config file",
+		    profile);
+		rc = -1;
+	}
+	free_secret(ak);
+	free_secret(sk);
+	free(role);
+	return (rc);
+}
+
+static int
+is_true(const char *v)
+{
+	return (v != NULL && strcasecmp(v, "true") == 0);
+}
+
+int
+aws_credentials_load(struct aws_credentials *out)
+{
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if ((rc = from_environment(out)) == 1 && (rc = from_profile(out)) == 1)
+		rc = aws_remote_container(out);
+	if (rc == 1 && !is_true(getenv("AWS_EC2_METADATA_DISABLED")))
+		rc = aws_remote_imds(out);
+	if (rc == 1) {
+		err_set(EX_CONFIG, "no AWS credentials: set AWS_ACCESS_KEY_ID "
+		                   "and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE");
+		rc = -1;
+	}
+	if (rc == 0 && (out->access_key_id == NULL ||
+	                   out->secret_access_key == NULL)) {
+		err_set(EX_SOFTWARE, "out of memory loading credentials");
+		rc = -1;
+	}
+	if (rc != 0)
+		aws_credentials_free(out);
+	return (rc);
+}
+
+int
+aws_credentials_refresh(struct aws_credentials *c)
+{
+	struct aws_credentials fresh;
+
+	if (c->expiration == 0 ||
+	    c->expiration - clock_now() > AWS_REFRESH_WINDOW)
+		return (0);
+	err_debug("credentials from %s expire soon; renewing", c->source);
+	if (aws_credentials_load(&fresh))
+		return (-1);
+	aws_credentials_free(c);
+	*c = fresh;
+	return (0);
+}
+
+void
+aws_credentials_free(struct aws_credentials *c)
+{
+	free_secret(c->access_key_id);
+	free_secret(c->secret_access_key);
+	free_secret(c->session_token);
+	c->access_key_id = c->secret_access_key = c->session_token = NULL;
+	c->expiration = 0;
+}
+
+char *
+aws_region(void)
+{
+	const char *v = getenv("AWS_REGION");
+	char *r;
+
+	if (v == NULL || *v == '\0')
+		v = getenv("AWS_DEFAULT_REGION");
+	if (v != NULL && *v != '\0')
+		return (strdup(v));
+	if ((r = aws_config_value(profile_name(), "region")) != NULL)
+		return (r);
+	return (strdup("us-east-1"));
+}
+
+/* AWS's own host for SERVICE in REGION, as botocore builds it. */
+static char *
+default_host(const char *service, const char *region)
+{
+	const char *suffix =
+	    strncmp(region, "cn-", 3) == 0 ? "amazonaws.com.cn" : "amazonaws.com";
+	char host[256];
+
+	/* S3 in us-east-1 answers on its legacy global name. */
+	if (strcmp(service, "s3") == 0 && strcmp(region, "us-east-1") == 0)
+		snprintf(host, sizeof(host), "s3.amazonaws.com");
+	else
+		snprintf(host, sizeof(host), "%s.%s.%s", service, region,
+		    suffix);
+	return (strdup(host));
+}
+
+/* Split URL into OUT's scheme, host[:port] and base path. */
+static int
+parse_endpoint(const char *url, struct aws_endpoint *out)
+{
+	CURLU *u = curl_url();
+	char *scheme = NULL, *host = NULL, *port = NULL, *path = NULL;
+	size_t plen;
+	int rc = -1;
+
+	if (u == NULL || curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_PATH, &path, 0) != CURLUE_OK)
+		goto done;
+	if (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0)
+		goto done;
+	/* The port only when it is not the scheme's default: it is part of
+	 * the signed Host header and must match what is sent. */
+	curl_url_get(u, CURLUPART_PORT, &port, 0);
+	out->scheme = strdup(scheme);
+	out->host = malloc(strlen(host) + (port ? strlen(port) : 0) + 2);
+	if (out->host != NULL)
+		sprintf(out->host, "%s%s%s", host, port ? ":" : "",
+		    port ? port : "");
+	plen = strlen(path);
+	while (plen > 0 && path[plen - 1] == '/')
+		path[--plen] = '\0';
+	out->path = strdup(path);
+	rc = out->scheme && out->host && out->path ? 0 : -1;
+done:
+	curl_free(scheme);
+	curl_free(host);
+	curl_free(port);
+	curl_free(path);
+	curl_url_cleanup(u);
+	return (rc);
+}
+
+int
+aws_endpoint_resolve(const char *service, const char *region,
+    struct aws_endpoint *out)
+{
+	char env[64], *p;
+	const char *url;
+
+	memset(out, 0, sizeof(*out));
+	snprintf(env, sizeof(env), "AWS_ENDPOINT_URL_%s", service);
+	for (p = env; *p; p++)
+		*p = (char)toupper((unsigned char)*p);
+	url = getenv(env);
+	if (url == NULL || *url == '\0')
+		url = getenv("AWS_ENDPOINT_URL");
+	if (url != NULL && *url != '\0') {
+		out->custom = 1;
+		if (parse_endpoint(url, out)) {
+			err_set(EX_CONFIG, "endpoint URL '%s' is not an "
+			                   "http(s) URL", url);
+			aws_endpoint_free(out);
+			return (-1);
+		}
+		return (0);
+	}
+	out->scheme = strdup("https");
+	out->host = default_host(service, region);
+	out->path = strdup("");
+	if (!out->scheme || !out->host || !out->path) {
+		err_set(EX_SOFTWARE, "out of memory");
+		aws_endpoint_free(out);
+		return (-1);
+	}
+	return (0);
+}
+
+void
+aws_endpoint_free(struct aws_endpoint *ep)
+{
+	free(ep->scheme);
+	free(ep->host);
+	free(ep->path);
+	ep->scheme = ep->host = ep->path = NULL;
+}
