@@ -303,7 +303,7 @@ parse_endpoint(const char *url, struct aws_endpoint *out)
 		goto done;
 	/* The port only when it is not the scheme's default: it is part of
 	 * the signed Host header and must match what is sent. */
-	curl_url_get(u, CURLUPART_PORT, &port, 0);
+	curl_url_get(u, CURLUPART_PORT, &port, CURLU_NO_DEFAULT_PORT);
 	out->scheme = strdup(scheme);
 	out->host = malloc(strlen(host) + (port ? strlen(port) : 0) + 2);
 	if (out->host != NULL)
