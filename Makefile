@@ -61,10 +61,16 @@ $(B)/%.inc: share/%.json
 
 $(B)/lib/interview_load.o: $(B)/questions.inc
 
-test: all
+# `make test` installs what it needs (tools/deps), builds, and runs every
+# suite: C unit drivers through bats, the tools' bats suites, shellcheck.
+test:
+	tools/deps build test
+	$(MAKE) all
 	CSC_BUILD=$(B) tests/run
 
-bench: all
+bench:
+	tools/deps build test bench
+	$(MAKE) all
 	tests/bench/run
 
 lint:

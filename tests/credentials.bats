@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# shellcheck disable=SC2030,SC2031,SC2154 # bats: every @test runs in a subshell, and run sets $output, $stderr and $lines
 # The AWS credential chain, region and endpoints, seen through the
 # Credential= part of presigned URLs.  Remote sources are served by
 # tests/servers/metadata.py on loopback.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# shellcheck disable=SC2030,SC2031,SC2154 # bats: every @test runs in a subshell, and run sets $output, $stderr and $lines
 # The http module against tests/servers/scripted.py on loopback: retries,
 # Retry-After, timeouts, size limits, parallel transfers, redacted logs.
 
