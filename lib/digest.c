@@ -11,6 +11,10 @@ struct digest_sha256_ctx {
 	EVP_MD_CTX *md;
 };
 
+struct digest_hmac {
+	EVP_MAC_CTX *keyed; /* initialised with the key, never finalised */
+};
+
 static EVP_MD *s_sha256;
 static EVP_MAC *s_hmac;
 
@@ -44,24 +48,76 @@ digest_sha256_hex(const void *p, size_t n, char out[65])
 	return (0);
 }
 
+/* A MAC context for HMAC-SHA256 keyed with KEY, or NULL. */
+static EVP_MAC_CTX *
+hmac_keyed(const void *key, size_t keylen)
+{
+	OSSL_PARAM params[2];
+	EVP_MAC_CTX *ctx;
+
+	if (fetch() || (ctx = EVP_MAC_CTX_new(s_hmac)) == NULL)
+		return (NULL);
+	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
+	    (char *)"SHA256", 0);
+	params[1] = OSSL_PARAM_construct_end();
+	if (EVP_MAC_init(ctx, key, keylen, params) != 1) {
+		EVP_MAC_CTX_free(ctx);
+		return (NULL);
+	}
+	return (ctx);
+}
+
+struct digest_hmac *
+digest_hmac_new(const void *key, size_t keylen)
+{
+	struct digest_hmac *h = malloc(sizeof(*h));
+
+	if (h == NULL)
+		return (NULL);
+	if ((h->keyed = hmac_keyed(key, keylen)) == NULL) {
+		free(h);
+		return (NULL);
+	}
+	return (h);
+}
+
+int
+digest_hmac_sign(const struct digest_hmac *h, const void *p, size_t n,
+    unsigned char out[32])
+{
+	EVP_MAC_CTX *ctx = EVP_MAC_CTX_dup(h->keyed);
+	size_t outlen = 0;
+	int rc = -1;
+
+	if (ctx == NULL)
+		return (-1);
+	if (EVP_MAC_update(ctx, p, n) == 1 &&
+	    EVP_MAC_final(ctx, out, &outlen, 32) == 1 && outlen == 32)
+		rc = 0;
+	EVP_MAC_CTX_free(ctx);
+	return (rc);
+}
+
+void
+digest_hmac_free(struct digest_hmac *h)
+{
+	if (h == NULL)
+		return;
+	EVP_MAC_CTX_free(h->keyed);
+	free(h);
+}
+
 int
 digest_hmac_sha256(const void *key, size_t keylen, const void *p, size_t n,
     unsigned char out[32])
 {
-	OSSL_PARAM params[2];
-	EVP_MAC_CTX *ctx;
+	EVP_MAC_CTX *ctx = hmac_keyed(key, keylen);
 	size_t outlen = 0;
 	int rc = -1;
 
-	if (fetch())
+	if (ctx == NULL)
 		return (-1);
-	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
-	    (char *)"SHA256", 0);
-	params[1] = OSSL_PARAM_construct_end();
-	if ((ctx = EVP_MAC_CTX_new(s_hmac)) == NULL)
-		return (-1);
-	if (EVP_MAC_init(ctx, key, keylen, params) == 1 &&
-	    EVP_MAC_update(ctx, p, n) == 1 &&
+	if (EVP_MAC_update(ctx, p, n) == 1 &&
 	    EVP_MAC_final(ctx, out, &outlen, 32) == 1 && outlen == 32)
 		rc = 0;
 	EVP_MAC_CTX_free(ctx);

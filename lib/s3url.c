@@ -68,17 +68,18 @@ int
 s3url_object(const struct aws_endpoint *ep, const char *bucket,
     const char *key, int path_style, struct buf *host, struct buf *path)
 {
+	/* Plain appends: this runs once per presigned URL. */
 	if (path_style) {
-		if (buf_addstr(host, ep->host) ||
-		    buf_printf(path, "%s/%s", ep->path, bucket))
+		if (buf_addstr(host, ep->host) || buf_addstr(path, ep->path) ||
+		    buf_add(path, "/", 1) || buf_addstr(path, bucket))
 			return (-1);
 	} else {
-		if (buf_printf(host, "%s.%s", bucket, ep->host) ||
-		    buf_addstr(path, ep->path))
+		if (buf_addstr(host, bucket) || buf_add(host, ".", 1) ||
+		    buf_addstr(host, ep->host) || buf_addstr(path, ep->path))
 			return (-1);
 	}
 	if (key != NULL && *key != '\0')
-		return (buf_printf(path, "/%s", key));
+		return (buf_add(path, "/", 1) || buf_addstr(path, key));
 	/* The bucket itself: "/bucket" path-style, "/" virtual-hosted. */
 	return (path_style ? 0 : buf_addstr(path, "/"));
 }

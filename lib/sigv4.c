@@ -35,21 +35,29 @@ struct hentry {
 /* The cached signing key: deriving it costs four HMACs, and a batch of
  * presigned URLs shares one. */
 static struct {
-	int valid;
 	char date[9];
 	char region[64];
 	char service[32];
 	unsigned char secret_hash[32];
-	unsigned char key[32];
+	struct digest_hmac *mac; /* keyed with kSigning */
 } s_key;
 
-static int
-is_unreserved(unsigned char c)
-{
-	return ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-	    (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' ||
-	    c == '~');
-}
+/* RFC 3986's unreserved bytes: A-Z a-z 0-9 - _ . ~ (a table, since this
+ * runs for every byte of every signed path and query). */
+static const unsigned char s_unreserved[256] = {
+    ['-'] = 1, ['.'] = 1, ['_'] = 1, ['~'] = 1,
+    ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1,
+    ['5'] = 1, ['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1,
+    ['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1,
+    ['G'] = 1, ['H'] = 1, ['I'] = 1, ['J'] = 1, ['K'] = 1, ['L'] = 1,
+    ['M'] = 1, ['N'] = 1, ['O'] = 1, ['P'] = 1, ['Q'] = 1, ['R'] = 1,
+    ['S'] = 1, ['T'] = 1, ['U'] = 1, ['V'] = 1, ['W'] = 1, ['X'] = 1,
+    ['Y'] = 1, ['Z'] = 1,
+    ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1,
+    ['g'] = 1, ['h'] = 1, ['i'] = 1, ['j'] = 1, ['k'] = 1, ['l'] = 1,
+    ['m'] = 1, ['n'] = 1, ['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1,
+    ['s'] = 1, ['t'] = 1, ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1,
+    ['y'] = 1, ['z'] = 1};
 
 int
 sigv4_uri_encode(struct buf *b, const char *s, size_t n, int keep_slash)
@@ -62,7 +70,7 @@ sigv4_uri_encode(struct buf *b, const char *s, size_t n, int keep_slash)
 		/* Copy the longest run of bytes that need no escape. */
 		for (run = 0; i + run < n; run++) {
 			unsigned char c = (unsigned char)s[i + run];
-			if (!is_unreserved(c) && !(keep_slash && c == '/'))
+			if (!s_unreserved[c] && !(keep_slash && c == '/'))
 				break;
 		}
 		if (run > 0) {
@@ -249,8 +257,8 @@ canonical_query(struct buf *b, const struct param *p, size_t n)
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		if (buf_printf(b, "%s%s=%s", i ? "&" : "", p[i].name,
-		        p[i].value))
+		if ((i > 0 && buf_add(b, "&", 1)) || buf_addstr(b, p[i].name) ||
+		    buf_add(b, "=", 1) || buf_addstr(b, p[i].value))
 			return (-1);
 	return (0);
 }
@@ -343,28 +351,29 @@ done:
 	return (rc);
 }
 
-/* The signing key for SCOPE's date, region and service, from the cache
- * when it holds the same secret. */
-static int
+/* The signing key for SCOPE's date, region and service, as a keyed HMAC,
+ * from the cache when it holds the same secret.  The cache owns it. */
+static const struct digest_hmac *
 signing_key(const char *secret, const struct sigv4_scope *scope,
-    const char *date, unsigned char key[32])
+    const char *date)
 {
 	unsigned char h[32], k[32];
 	char kinit[256];
 	size_t slen = strlen(secret);
-	int n, rc = -1;
+	struct digest_hmac *mac = NULL;
+	int n;
 
 	if (digest_sha256(secret, slen, h))
-		return (-1);
-	if (s_key.valid && strcmp(s_key.date, date) == 0 &&
+		return (NULL);
+	if (s_key.mac != NULL && strncmp(s_key.date, date, 8) == 0 &&
 	    strcmp(s_key.region, scope->region) == 0 &&
 	    strcmp(s_key.service, scope->service) == 0 &&
-	    CRYPTO_memcmp(s_key.secret_hash, h, 32) == 0) {
-		memcpy(key, s_key.key, 32);
-		return (0);
-	}
+	    CRYPTO_memcmp(s_key.secret_hash, h, 32) == 0)
+		return (s_key.mac);
 	n = snprintf(kinit, sizeof(kinit), "AWS4%s", secret);
-	if (n < 0 || (size_t)n >= sizeof(kinit))
+	if (n < 0 || (size_t)n >= sizeof(kinit) ||
+	    strlen(scope->region) >= sizeof(s_key.region) ||
+	    strlen(scope->service) >= sizeof(s_key.service))
 		goto done;
 	/* kDate = HMAC("AWS4" + secret, date) */
 	if (digest_hmac_sha256(kinit, (size_t)n, date, 8, k))
@@ -377,22 +386,28 @@ signing_key(const char *secret, const struct sigv4_scope *scope,
 	        k))
 		goto done;
 	/* kSigning = HMAC(kService, "aws4_request") */
-	if (digest_hmac_sha256(k, 32, "aws4_request", 12, key))
+	if (digest_hmac_sha256(k, 32, "aws4_request", 12, k))
 		goto done;
-	if (strlen(scope->region) < sizeof(s_key.region) &&
-	    strlen(scope->service) < sizeof(s_key.service)) {
-		memcpy(s_key.date, date, 9);
-		strcpy(s_key.region, scope->region);
-		strcpy(s_key.service, scope->service);
-		memcpy(s_key.secret_hash, h, 32);
-		memcpy(s_key.key, key, 32);
-		s_key.valid = 1;
-	}
-	rc = 0;
+	if ((mac = digest_hmac_new(k, 32)) == NULL)
+		goto done;
+	digest_hmac_free(s_key.mac);
+	s_key.mac = mac;
+	memcpy(s_key.date, date, 8);
+	s_key.date[8] = '\0';
+	strcpy(s_key.region, scope->region);
+	strcpy(s_key.service, scope->service);
+	memcpy(s_key.secret_hash, h, 32);
 done:
 	OPENSSL_cleanse(kinit, sizeof(kinit));
 	OPENSSL_cleanse(k, sizeof(k));
-	return (rc);
+	return (mac);
+}
+
+/* Append S and a newline. */
+static int
+add_line(struct buf *b, const char *s)
+{
+	return (buf_addstr(b, s) || buf_add(b, "\n", 1));
 }
 
 /* Stages (1) to (3): from the canonical parts to OUT's canonical request,
@@ -404,29 +419,30 @@ sign(const struct sigv4_credentials *creds, const struct sigv4_scope *scope,
     const char *headers, const char *names, const char *credscope,
     struct sigv4_result *out)
 {
+	const struct digest_hmac *key;
 	struct buf cr, sts;
-	unsigned char key[32], mac[32];
+	unsigned char mac[32];
 	char crhash[65];
 	int rc = -1;
 
 	buf_init(&cr, LINE_MAX_BYTES);
 	buf_init(&sts, LINE_MAX_BYTES);
 	/* (1) canonical request */
-	if (buf_printf(&cr, "%s\n", req->method) || /* HTTPRequestMethod */
-	    buf_printf(&cr, "%s\n", uri) ||         /* CanonicalURI */
-	    buf_printf(&cr, "%s\n", query) ||       /* CanonicalQueryString */
-	    buf_addstr(&cr, headers) ||             /* CanonicalHeaders */
-	    buf_printf(&cr, "%s\n", names) ||       /* SignedHeaders */
-	    buf_addstr(&cr, req->payload_hash))     /* HashedPayload */
+	if (add_line(&cr, req->method) || /* HTTPRequestMethod */
+	    add_line(&cr, uri) ||         /* CanonicalURI */
+	    add_line(&cr, query) ||       /* CanonicalQueryString */
+	    buf_addstr(&cr, headers) ||   /* CanonicalHeaders */
+	    add_line(&cr, names) ||       /* SignedHeaders */
+	    buf_addstr(&cr, req->payload_hash)) /* HashedPayload */
 		goto done;
 	/* (2) string to sign */
 	if (digest_sha256_hex(cr.data, cr.len, crhash) ||
-	    buf_printf(&sts, ALGORITHM "\n%s\n%s\n%s", out->amz_date, credscope,
-	        crhash))
+	    add_line(&sts, ALGORITHM) || add_line(&sts, out->amz_date) ||
+	    add_line(&sts, credscope) || buf_addstr(&sts, crhash))
 		goto done;
 	/* (3) signature = hex(HMAC(kSigning, string to sign)) */
-	if (signing_key(creds->secret_access_key, scope, out->amz_date, key) ||
-	    digest_hmac_sha256(key, 32, sts.data, sts.len, mac))
+	key = signing_key(creds->secret_access_key, scope, out->amz_date);
+	if (key == NULL || digest_hmac_sign(key, sts.data, sts.len, mac))
 		goto done;
 	digest_hex(mac, 32, out->signature);
 	out->canonical_request = buf_detach(&cr);
@@ -435,7 +451,6 @@ sign(const struct sigv4_credentials *creds, const struct sigv4_scope *scope,
 		goto done;
 	rc = 0;
 done:
-	OPENSSL_cleanse(key, sizeof(key));
 	OPENSSL_cleanse(mac, sizeof(mac));
 	buf_free(&cr);
 	buf_free(&sts);
@@ -542,7 +557,8 @@ done:
 static int
 append_param(struct buf *q, const char *name, const char *value)
 {
-	if (buf_printf(q, "%s%s=", q->len ? "&" : "", name))
+	if ((q->len > 0 && buf_add(q, "&", 1)) || buf_addstr(q, name) ||
+	    buf_add(q, "=", 1))
 		return (-1);
 	return (sigv4_uri_encode(q, value, strlen(value), 0));
 }
