@@ -17,7 +17,10 @@ VERSION = 0.1.0
 ALL_CFLAGS = -DCSC_VERSION=\"$(VERSION)\" -std=c11 -D_XOPEN_SOURCE=700 -D_DEFAULT_SOURCE \
 	-Wall -Wextra -Werror -Ilib -I$(B) $(SANFLAGS) \
 	$(shell pkg-config --cflags $(PKGS)) $(CFLAGS)
-LIBS = $(shell pkg-config --libs $(PKGS)) -lm
+# libcurl is loaded on first use (lib/curlfn.c), not linked: its
+# dependencies cost every process milliseconds at start-up.  --as-needed
+# keeps each program to the libraries it really calls.
+LIBS = -Wl,--as-needed $(shell pkg-config --libs $(filter-out libcurl,$(PKGS))) -lm
 
 PROGS = csc-presign csc-ask
 LIB_SRCS = $(wildcard lib/*.c)
@@ -25,7 +28,7 @@ LIB_OBJS = $(LIB_SRCS:lib/%.c=$(B)/lib/%.o)
 UNIT_SRCS = $(wildcard tests/unit/test_*.c)
 UNIT_BINS = $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/%)
 
-all: $(PROGS:%=bin/%) $(UNIT_BINS)
+all: $(PROGS:%=bin/%) $(UNIT_BINS) $(B)/tests/bench_presign
 
 # Objects and binaries live under build/MODE so the sanitizer build never
 # mixes with the normal one; bin/ gets a copy of the current mode's.
@@ -89,3 +92,42 @@ FORCE:
 .PHONY: all test bench lint install clean FORCE
 .PRECIOUS: $(B)/% $(B)/src/%.o $(B)/tests/%.o
 -include $(shell find build/$(MODE) -name '*.d' 2>/dev/null)
+
+# Fuzz targets (libFuzzer, clang).  `make fuzz` builds tests/fuzz/fuzz_NAME.c
+# for each NAME in FUZZ_TARGETS against an instrumented libcsc and runs it
+# for FUZZ_SECONDS on the seeds in tests/fuzz/corpus/NAME, with the
+# dictionary tests/fuzz/NAME.dict if there is one.  New inputs collect in
+# build/fuzz/corpus/NAME, crashes in build/fuzz/NAME-crash-*.  Adding a
+# target is `FUZZ_TARGETS += NAME` and its source and seeds.
+FUZZ_TARGETS += ask
+FUZZ_SECONDS ?= 60
+FUZZ_CC ?= clang
+F = build/fuzz
+FUZZ_CFLAGS = -DCSC_VERSION=\"$(VERSION)\" -std=c11 -D_XOPEN_SOURCE=700 \
+	-D_DEFAULT_SOURCE -Ilib -I$(B) -g -O1 -fno-omit-frame-pointer \
+	-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all \
+	$(shell pkg-config --cflags $(PKGS))
+
+fuzz: $(FUZZ_TARGETS:%=$(F)/fuzz_%)
+	@for t in $(FUZZ_TARGETS); do \
+		set -- -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=$(F)/$$t-; \
+		[ -f tests/fuzz/$$t.dict ] && set -- "$$@" -dict=tests/fuzz/$$t.dict; \
+		mkdir -p $(F)/corpus/$$t && \
+		$(F)/fuzz_$$t "$$@" $(F)/corpus/$$t tests/fuzz/corpus/$$t || exit 1; \
+	done
+
+$(F)/fuzz_%: tests/fuzz/fuzz_%.c $(F)/libcsc.a
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(LIBS)
+
+$(F)/libcsc.a: $(LIB_SRCS:lib/%.c=$(F)/lib/%.o)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(F)/lib/%.o: lib/%.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(F)/lib/interview_load.o: $(B)/questions.inc
+
+.PHONY: fuzz
+-include $(wildcard $(F)/lib/*.d)

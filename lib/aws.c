@@ -9,7 +9,6 @@
 #include <string.h>
 #include <strings.h>
 
-#include <curl/curl.h>
 #include <openssl/crypto.h>
 
 #include "aws.h"
@@ -285,42 +284,49 @@ default_host(const char *service, const char *region)
 	return (strdup(host));
 }
 
-/* Split URL into OUT's scheme, host[:port] and base path. */
+/* Split URL, "http[s]://host[:port][/path]", into OUT's scheme,
+ * host[:port] and base path.  A default port is dropped: the host is part
+ * of the signed Host header and must be what curl sends.  No user info,
+ * query or fragment: an endpoint has none. */
 static int
 parse_endpoint(const char *url, struct aws_endpoint *out)
 {
-	CURLU *u = curl_url();
-	char *scheme = NULL, *host = NULL, *port = NULL, *path = NULL;
+	const char *host, *end, *colon;
 	size_t plen;
-	int rc = -1;
 
-	if (u == NULL || curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
-	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
-	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
-	    curl_url_get(u, CURLUPART_PATH, &path, 0) != CURLUE_OK)
-		goto done;
-	if (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0)
-		goto done;
-	/* The port only when it is not the scheme's default: it is part of
-	 * the signed Host header and must match what is sent. */
-	curl_url_get(u, CURLUPART_PORT, &port, CURLU_NO_DEFAULT_PORT);
-	out->scheme = strdup(scheme);
-	out->host = malloc(strlen(host) + (port ? strlen(port) : 0) + 2);
-	if (out->host != NULL)
-		sprintf(out->host, "%s%s%s", host, port ? ":" : "",
-		    port ? port : "");
-	plen = strlen(path);
-	while (plen > 0 && path[plen - 1] == '/')
-		path[--plen] = '\0';
-	out->path = strdup(path);
-	rc = out->scheme && out->host && out->path ? 0 : -1;
-done:
-	curl_free(scheme);
-	curl_free(host);
-	curl_free(port);
-	curl_free(path);
-	curl_url_cleanup(u);
-	return (rc);
+	if (strncmp(url, "https://", 8) == 0) {
+		out->scheme = strdup("https");
+		host = url + 8;
+	} else if (strncmp(url, "http://", 7) == 0) {
+		out->scheme = strdup("http");
+		host = url + 7;
+	} else {
+		return (-1);
+	}
+	end = host + strcspn(host, "/");
+	if (end == host || strpbrk(url, "?#@ ") != NULL || out->scheme == NULL)
+		return (-1);
+	/* The port: after the last ':' outside an IPv6 literal's brackets. */
+	colon = memchr(host, ']', (size_t)(end - host));
+	colon = memchr(colon ? colon : host, ':',
+	    (size_t)(end - (colon ? colon : host)));
+	if (colon != NULL &&
+	    (colon + 1 == end ||
+	        strspn(colon + 1, "0123456789") != (size_t)(end - colon - 1)))
+		return (-1);
+	if (colon != NULL &&
+	    ((strcmp(out->scheme, "https") == 0 &&
+	         (size_t)(end - colon) == 4 && !strncmp(colon, ":443", 4)) ||
+	        (strcmp(out->scheme, "http") == 0 &&
+	            (size_t)(end - colon) == 3 && !strncmp(colon, ":80", 3))))
+		out->host = strndup(host, (size_t)(colon - host));
+	else
+		out->host = strndup(host, (size_t)(end - host));
+	plen = strlen(end);
+	while (plen > 0 && end[plen - 1] == '/')
+		plen--;
+	out->path = strndup(end, plen);
+	return (out->host && out->path ? 0 : -1);
 }
 
 int

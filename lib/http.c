@@ -10,7 +10,7 @@
 #include <strings.h>
 #include <time.h>
 
-#include <curl/curl.h>
+#include "curlfn.h"
 
 #include "clock.h"
 #include "err.h"
@@ -29,14 +29,16 @@ struct transfer {
 	int active, finished;
 };
 
-static CURL *s_easy;  /* reused by http_perform */
+static const struct curlfn *s_curl; /* libcurl, once loaded */
+static CURL *s_easy;                 /* reused by http_perform */
 static int s_inited;
 
 static int
 global_init(void)
 {
 	if (!s_inited) {
-		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+		if ((s_curl = curlfn_load()) == NULL ||
+		    s_curl->global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 			return (-1);
 		s_inited = 1;
 	}
@@ -113,42 +115,42 @@ transfer_setup(struct transfer *t)
 		if (buf_printf(&line, "%s: %s", r->headers[i].name,
 		        r->headers[i].value))
 			goto done;
-		if ((n = curl_slist_append(t->hdrs, line.data)) == NULL)
+		if ((n = s_curl->slist_append(t->hdrs, line.data)) == NULL)
 			goto done;
 		t->hdrs = n;
 		has_ctype |= strcasecmp(r->headers[i].name, "Content-Type") == 0;
 	}
 	/* No "Expect: 100-continue" round trip, and no form content type
 	 * that curl would otherwise add to a body. */
-	if ((t->hdrs = curl_slist_append(t->hdrs, "Expect:")) == NULL ||
+	if ((t->hdrs = s_curl->slist_append(t->hdrs, "Expect:")) == NULL ||
 	    (!has_ctype &&
-	        (t->hdrs = curl_slist_append(t->hdrs, "Content-Type:")) == NULL))
+	        (t->hdrs = s_curl->slist_append(t->hdrs, "Content-Type:")) == NULL))
 		goto done;
-	curl_easy_setopt(h, CURLOPT_URL, r->url);
-	curl_easy_setopt(h, CURLOPT_HTTPHEADER, t->hdrs);
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
+	s_curl->easy_setopt(h, CURLOPT_URL, r->url);
+	s_curl->easy_setopt(h, CURLOPT_HTTPHEADER, t->hdrs);
+	s_curl->easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	s_curl->easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+	s_curl->easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
 	    r->connect_timeout_ms ? r->connect_timeout_ms
 	                          : HTTP_DEFAULT_CONNECT_MS);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS,
+	s_curl->easy_setopt(h, CURLOPT_TIMEOUT_MS,
 	    r->timeout_ms ? r->timeout_ms : HTTP_DEFAULT_TIMEOUT_MS);
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_write);
-	curl_easy_setopt(h, CURLOPT_WRITEDATA, t);
-	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(h, CURLOPT_HEADERDATA, t);
-	curl_easy_setopt(h, CURLOPT_USERAGENT, "csc/" CSC_VERSION);
+	s_curl->easy_setopt(h, CURLOPT_WRITEFUNCTION, on_write);
+	s_curl->easy_setopt(h, CURLOPT_WRITEDATA, t);
+	s_curl->easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+	s_curl->easy_setopt(h, CURLOPT_HEADERDATA, t);
+	s_curl->easy_setopt(h, CURLOPT_USERAGENT, "csc/" CSC_VERSION);
 	if (strcmp(r->method, "HEAD") == 0) {
-		curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
+		s_curl->easy_setopt(h, CURLOPT_NOBODY, 1L);
 	} else if (r->body != NULL || strcmp(r->method, "GET") != 0) {
-		curl_easy_setopt(h, CURLOPT_POSTFIELDS,
+		s_curl->easy_setopt(h, CURLOPT_POSTFIELDS,
 		    r->body != NULL ? r->body : "");
-		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE,
+		s_curl->easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE,
 		    (curl_off_t)(r->body != NULL ? r->body_len : 0));
 		if (strcmp(r->method, "POST") != 0)
-			curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, r->method);
+			s_curl->easy_setopt(h, CURLOPT_CUSTOMREQUEST, r->method);
 		if (r->body == NULL && strcmp(r->method, "DELETE") == 0)
-			curl_easy_setopt(h, CURLOPT_POSTFIELDS, NULL);
+			s_curl->easy_setopt(h, CURLOPT_POSTFIELDS, NULL);
 	}
 	t->started = clock_monotonic_ms();
 	rc = 0;
@@ -176,7 +178,7 @@ transfer_finish(struct transfer *t, CURLcode code)
 	struct http_response *resp = t->resp;
 	char target[256], *rid = NULL;
 
-	curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &resp->status);
+	s_curl->easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &resp->status);
 	resp->elapsed_ms = (long)(clock_monotonic_ms() - t->started);
 	if (code != CURLE_OK) {
 		resp->transport_error = (int)code;
@@ -188,9 +190,9 @@ transfer_finish(struct transfer *t, CURLcode code)
 			    "transfer stopped by the reader");
 		else
 			snprintf(resp->error, sizeof(resp->error), "%s",
-			    curl_easy_strerror(code));
+			    s_curl->easy_strerror(code));
 	}
-	curl_slist_free_all(t->hdrs);
+	s_curl->slist_free_all(t->hdrs);
 	t->hdrs = NULL;
 	if (!err_verbose())
 		return;
@@ -220,22 +222,22 @@ http_perform(const struct http_request *req, struct http_response *resp)
 	memset(&t, 0, sizeof(t));
 	t.req = (struct http_request *)req;
 	t.resp = resp;
-	if (global_init() || (s_easy == NULL && (s_easy = curl_easy_init()) ==
+	if (global_init() || (s_easy == NULL && (s_easy = s_curl->easy_init()) ==
 	                                            NULL)) {
 		response_init(resp, 0);
 		snprintf(resp->error, sizeof(resp->error), "cannot start curl");
 		resp->transport_error = CURLE_FAILED_INIT;
 		return (-1);
 	}
-	curl_easy_reset(s_easy);
+	s_curl->easy_reset(s_easy);
 	t.easy = s_easy;
 	if (transfer_setup(&t)) {
-		curl_slist_free_all(t.hdrs);
+		s_curl->slist_free_all(t.hdrs);
 		snprintf(resp->error, sizeof(resp->error), "out of memory");
 		resp->transport_error = CURLE_OUT_OF_MEMORY;
 		return (-1);
 	}
-	code = curl_easy_perform(s_easy);
+	code = s_curl->easy_perform(s_easy);
 	transfer_finish(&t, code);
 	return (code == CURLE_OK ? 0 : -1);
 }
@@ -377,9 +379,9 @@ start_transfer(CURLM *multi, struct transfer *t,
 {
 	if (policy && policy->prepare && policy->prepare(t->req))
 		return (-1);
-	if ((t->easy = curl_easy_init()) == NULL || transfer_setup(t) ||
-	    curl_multi_add_handle(multi, t->easy) != CURLM_OK) {
-		curl_slist_free_all(t->hdrs);
+	if ((t->easy = s_curl->easy_init()) == NULL || transfer_setup(t) ||
+	    s_curl->multi_add_handle(multi, t->easy) != CURLM_OK) {
+		s_curl->slist_free_all(t->hdrs);
 		t->hdrs = NULL;
 		return (-1);
 	}
@@ -395,8 +397,8 @@ end_transfer(CURLM *multi, struct transfer *t, CURLcode code,
 	long delay;
 
 	transfer_finish(t, code);
-	curl_multi_remove_handle(multi, t->easy);
-	curl_easy_cleanup(t->easy);
+	s_curl->multi_remove_handle(multi, t->easy);
+	s_curl->easy_cleanup(t->easy);
 	t->easy = NULL;
 	t->active = 0;
 	t->resp->attempts = t->attempt + 1;
@@ -428,7 +430,7 @@ http_do_many(struct http_request *reqs, struct http_response *resps,
 		t[i].resp = &resps[i];
 		response_init(&resps[i], 0);
 	}
-	if ((multi = curl_multi_init()) == NULL)
+	if ((multi = s_curl->multi_init()) == NULL)
 		goto done;
 	while (finished < n) {
 		/* Start what is due, up to PARALLEL at once. */
@@ -451,9 +453,9 @@ http_do_many(struct http_request *reqs, struct http_response *resps,
 			}
 			active++;
 		}
-		if (curl_multi_perform(multi, &running) != CURLM_OK)
+		if (s_curl->multi_perform(multi, &running) != CURLM_OK)
 			goto done;
-		while ((msg = curl_multi_info_read(multi, &left)) != NULL) {
+		while ((msg = s_curl->multi_info_read(multi, &left)) != NULL) {
 			if (msg->msg != CURLMSG_DONE)
 				continue;
 			for (i = 0; i < n && t[i].easy != msg->easy_handle; i++)
@@ -467,7 +469,7 @@ http_do_many(struct http_request *reqs, struct http_response *resps,
 		}
 		if (finished < n) {
 			now = clock_monotonic_ms();
-			curl_multi_poll(multi, NULL, 0,
+			s_curl->multi_poll(multi, NULL, 0,
 			    active ? (int)(wake > now ? wake - now : 0) + 1
 			           : (int)(wake > now ? wake - now : 0),
 			    NULL);
@@ -480,13 +482,13 @@ http_do_many(struct http_request *reqs, struct http_response *resps,
 done:
 	for (i = 0; i < n; i++) {
 		if (t[i].easy != NULL) {
-			curl_multi_remove_handle(multi, t[i].easy);
-			curl_easy_cleanup(t[i].easy);
-			curl_slist_free_all(t[i].hdrs);
+			s_curl->multi_remove_handle(multi, t[i].easy);
+			s_curl->easy_cleanup(t[i].easy);
+			s_curl->slist_free_all(t[i].hdrs);
 		}
 	}
 	if (multi != NULL)
-		curl_multi_cleanup(multi);
+		s_curl->multi_cleanup(multi);
 	free(t);
 	return (rc);
 }
@@ -524,9 +526,9 @@ void
 http_cleanup(void)
 {
 	if (s_easy != NULL)
-		curl_easy_cleanup(s_easy);
+		s_curl->easy_cleanup(s_easy);
 	s_easy = NULL;
 	if (s_inited)
-		curl_global_cleanup();
+		s_curl->global_cleanup();
 	s_inited = 0;
 }
