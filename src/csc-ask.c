@@ -1,0 +1,294 @@
+/*
+ * csc-ask: the interview, as a pure program: one JSON request on standard
+ * input, one JSON state (or service_data) on standard output.
+ *
+ *   csc-ask < request.json          {"action":"start"|"message"|"complete"}
+ *   csc-ask start                   a new conversation
+ *   csc-ask answer TEXT < state     answer the state's current step
+ *   csc-ask complete < sd.json      check and complete a service_data
+ *   csc-ask --questions             the questionnaire
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "buf.h"
+#include "clock.h"
+#include "err.h"
+#include "interview.h"
+#include "jsonio.h"
+
+#define QUESTIONS_MAX ((size_t)1 << 20) /* bytes of a CSC_QUESTIONS file */
+
+enum verb { REQUEST, START, ANSWER, COMPLETE, QUESTIONS, HELP, VERSION };
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: csc-ask [-v] < request.json\n"
+	    "       csc-ask [-v] start\n"
+	    "       csc-ask [-v] answer TEXT < state.json\n"
+	    "       csc-ask [-v] complete < service_data.json\n"
+	    "       csc-ask --questions\n"
+	    "\n"
+	    "The interview, from standard input to standard output.  A\n"
+	    "request is {\"action\":\"start\"},\n"
+	    "{\"action\":\"message\",\"conversation\":STATE,\n"
+	    "\"message\":TEXT,\"step\":N} or\n"
+	    "{\"action\":\"complete\",\"service_data\":{...}};\n"
+	    "the reply is the new state, or {\"service_data\":{...}}.\n"
+	    "CSC_QUESTIONS=FILE replaces the built-in questionnaire; CSC_NOW\n"
+	    "pins the clock.\n"
+	    "\n"
+	    "  -q, --questions  print the questionnaire\n"
+	    "  -v, --verbose    log on standard error\n"
+	    "  -h, --help       this text\n"
+	    "  -V, --version    the version\n");
+}
+
+/* What the command line asks for; -1 after reporting a usage error. */
+static int
+parse_args(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+	    {"questions", no_argument, NULL, 'q'},
+	    {"verbose", no_argument, NULL, 'v'},
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
+	    {NULL, 0, NULL, 0}};
+	int c, verb = REQUEST;
+
+	while ((c = getopt_long(argc, argv, "+qvhV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'q':
+			verb = QUESTIONS;
+			break;
+		case 'v':
+			err_set_verbose(1);
+			break;
+		case 'h':
+			return (HELP);
+		case 'V':
+			return (VERSION);
+		default:
+			err_set(EX_USAGE, "bad command line");
+			return (-1);
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (verb == QUESTIONS && argc == 0)
+		return (QUESTIONS);
+	if (verb == REQUEST && argc == 0)
+		return (REQUEST);
+	if (verb == REQUEST && argc == 1 && strcmp(argv[0], "start") == 0)
+		return (START);
+	if (verb == REQUEST && argc == 2 && strcmp(argv[0], "answer") == 0)
+		return (ANSWER);
+	if (verb == REQUEST && argc == 1 && strcmp(argv[0], "complete") == 0)
+		return (COMPLETE);
+	if (argc > 0 && strcmp(argv[0], "answer") == 0)
+		err_set(EX_USAGE, "answer takes one argument, the answer");
+	else if (argc > 0 && verb == REQUEST &&
+	    strcmp(argv[0], "start") != 0 && strcmp(argv[0], "complete") != 0)
+		err_set(EX_USAGE, "unknown command '%s'", argv[0]);
+	else
+		err_set(EX_USAGE, "too many arguments");
+	return (-1);
+}
+
+/* The questionnaire: CSC_QUESTIONS if set, else the built-in one. */
+static struct interview *
+load_questions(void)
+{
+	const char *path = getenv("CSC_QUESTIONS");
+	struct interview *q = NULL;
+	struct buf text;
+	char chunk[65536];
+	size_t n, len;
+	const char *builtin;
+	FILE *f;
+
+	if (path == NULL || *path == '\0') {
+		builtin = interview_builtin(&len);
+		return (interview_load(builtin, len, "questions.json"));
+	}
+	f = fopen(path, "r");
+	if (f == NULL) {
+		err_set(EX_CONFIG, "CSC_QUESTIONS: %s: %s", path,
+		    strerror(errno));
+		return (NULL);
+	}
+	buf_init(&text, QUESTIONS_MAX);
+	do {
+		n = fread(chunk, 1, sizeof(chunk), f);
+		if (buf_add(&text, chunk, n)) {
+			err_set(EX_CONFIG, "%s: larger than %zu bytes", path,
+			    QUESTIONS_MAX);
+			goto done;
+		}
+	} while (n > 0);
+	if (ferror(f)) {
+		err_set(EX_CONFIG, "%s: %s", path, strerror(errno));
+		goto done;
+	}
+	q = interview_load(text.data != NULL ? text.data : "", text.len, path);
+done:
+	buf_free(&text);
+	fclose(f);
+	return (q);
+}
+
+/* The clock, or (time_t)-1 after reporting a bad CSC_NOW. */
+static time_t
+now(void)
+{
+	time_t t = clock_now();
+
+	if (t == (time_t)-1)
+		err_set(EX_CONFIG, "CSC_NOW must be seconds since the epoch, "
+		    "not '%s'", getenv("CSC_NOW"));
+	return (t);
+}
+
+/* Print DOC, taking it; -1 if it is NULL or cannot be written. */
+static int
+emit(cJSON *doc)
+{
+	int rc;
+
+	if (doc == NULL)
+		return (-1);
+	rc = jsonio_write(stdout, doc);
+	cJSON_Delete(doc);
+	return (rc);
+}
+
+/* csc-ask < request.json */
+static int
+run_request(const struct interview *q)
+{
+	cJSON *req, *out = NULL;
+	time_t t;
+
+	req = jsonio_read(stdin, jsonio_limit());
+	if (req == NULL)
+		return (-1);
+	t = now();
+	if (t != (time_t)-1)
+		interview_request(q, req, t, &out);
+	cJSON_Delete(req);
+	return (emit(out));
+}
+
+/* csc-ask start */
+static int
+run_start(const struct interview *q)
+{
+	time_t t = now();
+
+	if (t == (time_t)-1)
+		return (-1);
+	return (emit(interview_start(q, t)));
+}
+
+/* csc-ask answer TEXT < state.json: TEXT for the current step. */
+static int
+run_answer(const struct interview *q, const char *text)
+{
+	cJSON *state, *msg, *out = NULL;
+	time_t t;
+
+	state = jsonio_read(stdin, jsonio_limit());
+	if (state == NULL)
+		return (-1);
+	msg = cJSON_CreateString(text);
+	t = now();
+	if (msg == NULL)
+		err_set(EX_SOFTWARE, "out of memory");
+	else if (t != (time_t)-1)
+		interview_answer(q, state, msg, 0, t, &out);
+	cJSON_Delete(msg);
+	cJSON_Delete(state);
+	return (emit(out));
+}
+
+/* csc-ask complete < service_data.json */
+static int
+run_complete(const struct interview *q)
+{
+	cJSON *sd, *out = NULL;
+
+	sd = jsonio_read(stdin, jsonio_limit());
+	if (sd == NULL)
+		return (-1);
+	interview_complete(q, sd, &out);
+	cJSON_Delete(sd);
+	return (emit(out));
+}
+
+/* Do what VERB asks; ARG is answer's TEXT.  Returns 0, or -1 after
+ * reporting. */
+static int
+run(int verb, const char *arg)
+{
+	struct interview *q;
+	int rc = -1;
+
+	if (verb == HELP) {
+		usage(stdout);
+		return (0);
+	}
+	if (verb == VERSION) {
+		printf("csc-ask %s\n", CSC_VERSION);
+		return (0);
+	}
+	q = load_questions();
+	if (q == NULL)
+		return (-1);
+	switch (verb) {
+	case QUESTIONS:
+		rc = jsonio_write(stdout, interview_questions(q));
+		break;
+	case START:
+		rc = run_start(q);
+		break;
+	case ANSWER:
+		rc = run_answer(q, arg);
+		break;
+	case COMPLETE:
+		rc = run_complete(q);
+		break;
+	default:
+		rc = run_request(q);
+		break;
+	}
+	interview_free(q);
+	return (rc);
+}
+
+int
+main(int argc, char *argv[])
+{
+	int verb, rc;
+
+	err_init(argv[0]);
+	signal(SIGPIPE, SIG_IGN);
+	verb = parse_args(argc, argv);
+	if (verb < 0) {
+		usage(stderr);
+		return (EX_USAGE);
+	}
+	rc = run(verb, argv[argc - 1]);
+	if ((ferror(stdout) || fclose(stdout)) && rc == 0) {
+		err_set(EX_IOERR, "writing output: %s", strerror(errno));
+		rc = -1;
+	}
+	return (rc == 0 ? EX_OK : err_code());
+}
