@@ -421,7 +421,7 @@ http_do_many(struct http_request *reqs, struct http_response *resps,
 	CURLMsg *msg;
 	size_t i, active = 0, finished = 0;
 	long long now, wake;
-	int running, left, rc = -1;
+	int running, left, unstarted = 0, rc = -1;
 
 	if (global_init() || (t = calloc(n ? n : 1, sizeof(*t))) == NULL)
 		return (-1);
@@ -448,7 +448,7 @@ http_do_many(struct http_request *reqs, struct http_response *resps,
 				/* Cannot even try: this request has failed. */
 				t[i].finished = 1;
 				finished++;
-				rc = -2;
+				unstarted = 1;
 				continue;
 			}
 			active++;
@@ -475,7 +475,7 @@ http_do_many(struct http_request *reqs, struct http_response *resps,
 			    NULL);
 		}
 	}
-	rc = rc == -2 ? -1 : 0;
+	rc = unstarted ? -1 : 0;
 	for (i = 0; i < n; i++)
 		if (resps[i].transport_error)
 			rc = -1;
