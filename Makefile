@@ -33,6 +33,7 @@ all: $(PROGS:%=bin/%) $(UNIT_BINS) $(B)/tests/bench_presign
 # Objects and binaries live under build/MODE so the sanitizer build never
 # mixes with the normal one; bin/ gets a copy of the current mode's.
 bin/%: $(B)/% FORCE
+	@mkdir -p bin
 	@cp -f $< $@
 
 $(B)/%: $(B)/src/%.o $(B)/libcsc.a
