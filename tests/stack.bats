@@ -1,0 +1,419 @@
+#!/usr/bin/env bats
+# deploy/local/stack: the local test stack's emulators, started and stopped
+# by PID file, answering real AWS requests made with the aws CLI and boto3.
+
+load helper
+
+STACK="$CSC_TOP/deploy/local/stack"
+
+setup_file() {
+	STACK_DIR=$(mktemp -d)
+	export STACK_DIR
+	# Without a real Anthropic key, so that the stand-in starts too.
+	env -u ANTHROPIC_API_KEY -u ANTHROPIC_AUTH_TOKEN "$STACK" up "$STACK_DIR" >/dev/null
+}
+
+teardown_file() {
+	"$STACK" down "$STACK_DIR"
+	rm -rf "$STACK_DIR"
+}
+
+# alive PID: the process exists (and is not a zombie).
+alive() {
+	[ -d "/proc/$1" ] && ! grep -q '^State:.*Z' "/proc/$1/status"
+}
+
+# in_stack_at DIR COMMAND...: COMMAND with DIR/env sourced, in a subshell so
+# that one test's environment never leaks into the next.
+in_stack_at() {
+	(
+		# shellcheck source=/dev/null
+		source "$1/env"
+		shift
+		"$@"
+	)
+}
+
+in_stack() {
+	in_stack_at "$STACK_DIR" "$@"
+}
+
+@test "up writes an env file with every variable, quoted" {
+	# In an empty environment, so that only the file defines the variables;
+	# the inner shell expands them.
+	# shellcheck disable=SC2016
+	run env -i bash -c 'set -u; source "$1"; for v in AWS_ENDPOINT_URL_DYNAMODB \
+		AWS_ENDPOINT_URL_S3 AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_REGION \
+		AWS_DEFAULT_REGION AWS_EC2_METADATA_DISABLED CSC_S3_ADDRESSING CSC_STACK_DIR; \
+		do printf "%s=%s\n" "$v" "${!v}"; done' _ "$STACK_DIR/env"
+	assert_success
+	assert_line --regexp '^AWS_ENDPOINT_URL_DYNAMODB=http://127\.0\.0\.1:[0-9]+$'
+	assert_line --regexp '^AWS_ENDPOINT_URL_S3=http://127\.0\.0\.1:[0-9]+$'
+	assert_line AWS_ACCESS_KEY_ID=AKIDLOCALSTACK
+	assert_line --regexp '^AWS_SECRET_ACCESS_KEY=.{40}$'
+	assert_line AWS_REGION=us-east-1
+	assert_line AWS_DEFAULT_REGION=us-east-1
+	assert_line AWS_EC2_METADATA_DISABLED=true
+	assert_line CSC_S3_ADDRESSING=path
+	assert_line "CSC_STACK_DIR=$(cd "$STACK_DIR" && pwd -P)"
+	# Only export lines and comments, every value in single quotes.
+	run grep -v -E "^(#.*|export [A-Z0-9_]+='[^']*')$" "$STACK_DIR/env"
+	assert_failure 1
+}
+
+@test "dynalite answers the aws CLI and keeps its data under DIR" {
+	run in_stack aws dynamodb create-table --table-name StackTest \
+		--attribute-definitions AttributeName=pk,AttributeType=S \
+		--key-schema AttributeName=pk,KeyType=HASH --billing-mode PAY_PER_REQUEST
+	assert_success
+	run in_stack aws dynamodb wait table-exists --table-name StackTest
+	assert_success
+	run in_stack aws dynamodb put-item --table-name StackTest \
+		--item '{"pk": {"S": "k"}, "v": {"N": "42"}}'
+	assert_success
+	run in_stack aws dynamodb get-item --table-name StackTest \
+		--key '{"pk": {"S": "k"}}' --query Item.v.N --output text
+	assert_success
+	assert_output 42
+	[ -n "$(ls -A "$STACK_DIR/dynamodb")" ]
+	# TTL, which dynalite lacks, comes from deploy/local/dynalite.js.
+	run in_stack aws dynamodb update-time-to-live --table-name StackTest \
+		--time-to-live-specification Enabled=true,AttributeName=expires_at
+	assert_success
+	run in_stack aws dynamodb describe-time-to-live --table-name StackTest \
+		--query 'TimeToLiveDescription.[TimeToLiveStatus, AttributeName]' --output text
+	assert_output $'ENABLED\texpires_at'
+	run in_stack aws dynamodb update-time-to-live --table-name NoSuchTable \
+		--time-to-live-specification Enabled=true,AttributeName=expires_at
+	assert_failure
+	assert_output --partial ResourceNotFoundException
+}
+
+@test "s3rver answers boto3 on path-style URLs with any credentials" {
+	run in_stack python3 - <<'EOF'
+import os, boto3
+s3 = boto3.client("s3", endpoint_url=os.environ["AWS_ENDPOINT_URL_S3"])
+s3.create_bucket(Bucket="stack-test")
+s3.put_object(Bucket="stack-test", Key="dir/a file ü.txt", Body=b"hello")
+print(s3.get_object(Bucket="stack-test", Key="dir/a file ü.txt")["Body"].read().decode())
+other = boto3.client("s3", endpoint_url=os.environ["AWS_ENDPOINT_URL_S3"],
+                     aws_access_key_id="AKIDANYOTHERKEY",
+                     aws_secret_access_key="any-other-secret")
+print(sorted(b["Name"] for b in other.list_buckets()["Buckets"]))
+EOF
+	assert_success
+	assert_line --index 0 hello
+	assert_line --index 1 "['stack-test']"
+	[ -d "$STACK_DIR/s3/stack-test" ]
+}
+
+@test "a pinned clock does not upset the emulators" {
+	# Tests pin the clock for reproducible signatures; s3rver would refuse
+	# a request dated a year ago (RequestTimeTooSkewed) if left alone.
+	run in_stack python3 - <<'EOF'
+import os, datetime, unittest.mock, boto3, botocore.auth
+past = datetime.datetime(2025, 1, 2, 3, 4, 5)
+with unittest.mock.patch.object(botocore.auth, "get_current_datetime",
+                                return_value=past):
+    s3 = boto3.client("s3", endpoint_url=os.environ["AWS_ENDPOINT_URL_S3"])
+    s3.put_object(Bucket="stack-test", Key="old.txt", Body=b"old")
+    print(s3.get_object(Bucket="stack-test", Key="old.txt")["Body"].read().decode())
+    ddb = boto3.client("dynamodb", endpoint_url=os.environ["AWS_ENDPOINT_URL_DYNAMODB"])
+    print(len(ddb.list_tables()["TableNames"]) >= 0)
+EOF
+	assert_success
+	assert_output "old
+True"
+}
+
+@test "S3 bucket configurations csc-store sets are kept and read back" {
+	run in_stack python3 - <<'EOF'
+import os, boto3, botocore.exceptions
+s3 = boto3.client("s3", endpoint_url=os.environ["AWS_ENDPOINT_URL_S3"])
+b = "stack-config"
+s3.create_bucket(Bucket=b)
+# What a new AWS bucket reads as: unversioned, SSE-S3, public access blocked.
+assert "Status" not in s3.get_bucket_versioning(Bucket=b)
+rule = s3.get_bucket_encryption(Bucket=b)["ServerSideEncryptionConfiguration"]["Rules"][0]
+assert rule["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
+assert all(s3.get_public_access_block(Bucket=b)["PublicAccessBlockConfiguration"].values())
+try:
+    s3.get_bucket_lifecycle_configuration(Bucket=b)
+    raise SystemExit("a lifecycle configuration out of nowhere")
+except botocore.exceptions.ClientError as e:
+    assert e.response["Error"]["Code"] == "NoSuchLifecycleConfiguration", e.response
+s3.put_bucket_versioning(Bucket=b, VersioningConfiguration={"Status": "Enabled"})
+s3.put_bucket_encryption(Bucket=b, ServerSideEncryptionConfiguration={"Rules": [
+    {"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}, "BucketKeyEnabled": True}]})
+s3.put_public_access_block(Bucket=b, PublicAccessBlockConfiguration={
+    "BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True,
+    "RestrictPublicBuckets": False})
+s3.put_bucket_lifecycle_configuration(Bucket=b, LifecycleConfiguration={"Rules": [
+    {"ID": "old-versions", "Status": "Enabled", "Filter": {"Prefix": ""},
+     "NoncurrentVersionExpiration": {"NoncurrentDays": 30}}]})
+assert s3.get_bucket_versioning(Bucket=b)["Status"] == "Enabled"
+rule = s3.get_bucket_encryption(Bucket=b)["ServerSideEncryptionConfiguration"]["Rules"][0]
+assert rule["BucketKeyEnabled"] is True
+assert s3.get_public_access_block(Bucket=b)["PublicAccessBlockConfiguration"]["RestrictPublicBuckets"] is False
+rules = s3.get_bucket_lifecycle_configuration(Bucket=b)["Rules"]
+assert rules[0]["NoncurrentVersionExpiration"]["NoncurrentDays"] == 30, rules
+s3.delete_public_access_block(Bucket=b)
+try:
+    s3.get_public_access_block(Bucket=b)
+    raise SystemExit("the deleted public access block is still there")
+except botocore.exceptions.ClientError as e:
+    assert e.response["Error"]["Code"] == "NoSuchPublicAccessBlockConfiguration", e.response
+print("ok")
+EOF
+	assert_success
+	assert_output ok
+}
+
+@test "S3 object versions: ids, old versions, delete markers, listing" {
+	run in_stack python3 - <<'EOF'
+import os, boto3, botocore.exceptions
+s3 = boto3.client("s3", endpoint_url=os.environ["AWS_ENDPOINT_URL_S3"])
+b = "stack-versions"
+s3.create_bucket(Bucket=b)
+assert "VersionId" not in s3.put_object(Bucket=b, Key="before", Body=b"x")
+s3.put_bucket_versioning(Bucket=b, VersioningConfiguration={"Status": "Enabled"})
+v1 = s3.put_object(Bucket=b, Key="k", Body=b"one")["VersionId"]
+v2 = s3.put_object(Bucket=b, Key="k", Body=b"two")["VersionId"]
+assert v1 and v2 and v1 != v2
+assert s3.get_object(Bucket=b, Key="k")["VersionId"] == v2
+assert s3.get_object(Bucket=b, Key="k", VersionId=v1)["Body"].read() == b"one"
+assert s3.head_object(Bucket=b, Key="k", VersionId=v2)["ContentLength"] == 3
+try:
+    s3.get_object(Bucket=b, Key="k", VersionId="no-such-version")
+    raise SystemExit("a version out of nowhere")
+except botocore.exceptions.ClientError as e:
+    assert e.response["Error"]["Code"] == "NoSuchVersion", e.response
+marker = s3.delete_object(Bucket=b, Key="k")
+assert marker["DeleteMarker"] is True
+try:
+    s3.get_object(Bucket=b, Key="k")
+    raise SystemExit("a deleted object is still there")
+except botocore.exceptions.ClientError as e:
+    assert e.response["Error"]["Code"] == "NoSuchKey", e.response
+listing = s3.list_object_versions(Bucket=b, Prefix="k")
+assert [(v["VersionId"], v["IsLatest"]) for v in listing["Versions"]] == [(v2, False), (v1, False)], listing
+assert [(m["VersionId"], m["IsLatest"]) for m in listing["DeleteMarkers"]] == [(marker["VersionId"], True)]
+# Removing the marker brings v2 back; removing v2 brings v1 back.
+s3.delete_object(Bucket=b, Key="k", VersionId=marker["VersionId"])
+assert s3.get_object(Bucket=b, Key="k")["VersionId"] == v2
+s3.delete_object(Bucket=b, Key="k", VersionId=v2)
+got = s3.get_object(Bucket=b, Key="k")
+assert (got["VersionId"], got["Body"].read()) == (v1, b"one")
+print("ok")
+EOF
+	assert_success
+	assert_output ok
+}
+
+@test "S3 checksums are checked, stored and returned" {
+	run in_stack python3 - <<'EOF'
+import base64, hashlib, os, struct, boto3, botocore.config, botocore.exceptions
+s3 = boto3.client("s3", endpoint_url=os.environ["AWS_ENDPOINT_URL_S3"],
+                  config=botocore.config.Config(retries={"total_max_attempts": 1}))
+b = "stack-checksums"
+s3.create_bucket(Bucket=b)
+body = b"backend_service.py contents\n"
+sha = base64.b64encode(hashlib.sha256(body).digest()).decode()
+put = s3.put_object(Bucket=b, Key="f", Body=body, ChecksumSHA256=sha)
+assert put["ChecksumSHA256"] == sha and put["ServerSideEncryption"] == "AES256", put
+head = s3.head_object(Bucket=b, Key="f", ChecksumMode="ENABLED")
+assert head["ChecksumSHA256"] == sha, head
+assert "ChecksumSHA256" not in s3.head_object(Bucket=b, Key="f")
+for algorithm in ("CRC32", "SHA1"):
+    put = s3.put_object(Bucket=b, Key="g", Body=body, ChecksumAlgorithm=algorithm)
+    assert put["Checksum" + algorithm], put
+# CRC32C by its published check value (botocore computes it only with awscrt).
+crc32c = base64.b64encode(struct.pack(">I", 0xE3069283)).decode()
+assert s3.put_object(Bucket=b, Key="c", Body=b"123456789",
+                     ChecksumCRC32C=crc32c)["ChecksumCRC32C"] == crc32c
+wrong = base64.b64encode(hashlib.sha256(b"other").digest()).decode()
+try:
+    s3.put_object(Bucket=b, Key="bad", Body=body, ChecksumSHA256=wrong)
+    raise SystemExit("a wrong checksum was accepted")
+except botocore.exceptions.ClientError as e:
+    assert e.response["Error"]["Code"] == "BadDigest", e.response
+assert "Contents" not in s3.list_objects_v2(Bucket=b, Prefix="bad")
+print("ok")
+EOF
+	assert_success
+	assert_output ok
+}
+
+@test "status reports every process running" {
+	run "$STACK" status "$STACK_DIR"
+	assert_success
+	assert_line --regexp '^dynalite running pid [0-9]+ http://127\.0\.0\.1:[0-9]+$'
+	assert_line --regexp '^s3rver running pid [0-9]+ http://127\.0\.0\.1:[0-9]+$'
+	assert_line --regexp '^claude running pid [0-9]+ http://127\.0\.0\.1:[0-9]+$'
+}
+
+# One Messages API request to the stand-in named by the env file.
+say_hello_to_claude() {
+	curl -sS "$ANTHROPIC_BASE_URL/v1/messages" \
+		-H "x-api-key: $ANTHROPIC_API_KEY" -H "anthropic-version: 2023-06-01" \
+		-H "content-type: application/json" \
+		-d '{"model": "claude-sonnet-4-5", "max_tokens": 64,
+			"messages": [{"role": "user", "content": "hello"}]}'
+}
+
+@test "without an Anthropic key the Claude stand-in answers and records" {
+	run in_stack say_hello_to_claude
+	assert_success
+	assert_equal "$(jq -r .type <<<"$output")" message
+	run jq -r .path "$STACK_DIR/claude-requests.jsonl"
+	assert_output --partial /v1/messages
+}
+
+@test "with an Anthropic key set, the stand-in is not started" {
+	local dir
+	dir=$(mktemp -d)
+	run env ANTHROPIC_API_KEY=sk-ant-real-key-of-the-user "$STACK" up "$dir"
+	assert_success
+	[ ! -e "$dir/claude.pid" ]
+	run grep -c ANTHROPIC "$dir/env"
+	assert_output 0
+	"$STACK" down "$dir"
+	rm -rf "$dir"
+}
+
+@test "up refuses to start twice on the same DIR and leaves the stack alone" {
+	local ddb s3
+	ddb=$(cat "$STACK_DIR/dynalite.pid")
+	s3=$(cat "$STACK_DIR/s3rver.pid")
+	run "$STACK" up "$STACK_DIR"
+	assert_failure 1
+	assert_output --partial "already running"
+	assert_equal "$(cat "$STACK_DIR/dynalite.pid")" "$ddb"
+	assert_equal "$(cat "$STACK_DIR/s3rver.pid")" "$s3"
+	alive "$ddb"
+	alive "$s3"
+	run in_stack aws dynamodb list-tables --query 'TableNames[0]' --output text
+	assert_output StackTest
+}
+
+@test "down stops the processes by PID; data survives a restart" {
+	local pids pid
+	pids=$(cat "$STACK_DIR"/*.pid)
+	[ "$(wc -w <<<"$pids")" -eq 3 ]
+	run "$STACK" down "$STACK_DIR"
+	assert_success
+	for pid in $pids; do
+		run alive "$pid" # (bats ignores a failing `! cmd`, hence run)
+		assert_failure
+	done
+	run ls "$STACK_DIR"
+	refute_output --partial .pid
+	[ ! -e "$STACK_DIR/env" ]
+	run "$STACK" status "$STACK_DIR"
+	assert_failure 3
+	run "$STACK" down "$STACK_DIR" # nothing runs: still a success
+	assert_success
+	# Up again: the table and the object are still there.
+	"$STACK" up "$STACK_DIR" >/dev/null
+	run in_stack aws dynamodb get-item --table-name StackTest \
+		--key '{"pk": {"S": "k"}}' --query Item.v.N --output text
+	assert_output 42
+	run in_stack aws s3 cp "s3://stack-test/dir/a file ü.txt" -
+	assert_output hello
+	run in_stack aws dynamodb describe-time-to-live --table-name StackTest \
+		--query 'TimeToLiveDescription.TimeToLiveStatus' --output text
+	assert_output ENABLED
+}
+
+@test "stale PID files are cleaned up; an unrelated process is never touched" {
+	local dir dead stranger
+	dir=$(mktemp -d)
+	# A PID that is gone, and a live PID that is not the stack's.
+	sleep 0 &
+	dead=$!
+	wait "$dead"
+	sleep 600 3>&- &
+	stranger=$!
+	printf '%s\n' "$dead" >"$dir/dynalite.pid"
+	printf '%s\n' "$stranger" >"$dir/s3rver.pid"
+	run "$STACK" up "$dir"
+	assert_success
+	[ "$(cat "$dir/dynalite.pid")" != "$dead" ]
+	[ "$(cat "$dir/s3rver.pid")" != "$stranger" ]
+	alive "$(cat "$dir/dynalite.pid")"
+	run "$STACK" down "$dir"
+	assert_success
+	alive "$stranger" # down killed only what up started
+	printf '%s\n' "$stranger" >"$dir/s3rver.pid"
+	run "$STACK" down "$dir"
+	assert_success
+	alive "$stranger"
+	[ ! -e "$dir/s3rver.pid" ]
+	kill "$stranger"
+	rm -rf "$dir"
+}
+
+@test "a process that dies at start-up fails up with its log, and nothing stays" {
+	local dir
+	dir=$(mktemp -d)
+	# A node that runs dynalite but cannot start s3rver.
+	cat >"$BATS_TEST_TMPDIR/node" <<'EOF'
+#!/bin/bash
+case "$1" in
+*/s3rver.js)
+	printf 'boom: s3rver cannot start\n' >&2
+	exit 1
+	;;
+esac
+exec node "$@"
+EOF
+	chmod +x "$BATS_TEST_TMPDIR/node"
+	run env NODE="$BATS_TEST_TMPDIR/node" "$STACK" up "$dir"
+	assert_failure 1
+	assert_output --partial 's3rver exited during start-up'
+	assert_output --partial 'boom: s3rver cannot start'
+	# dynalite had started; it was stopped again.
+	[ -z "$(ls "$dir"/*.pid 2>/dev/null)" ]
+	run pgrep -f "$dir/"
+	assert_failure 1
+	[ ! -e "$dir/env" ]
+	rm -rf "$dir"
+}
+
+@test "up --sigproxy checks every signature in front of both emulators" {
+	local dir
+	dir=$(mktemp -d)
+	run env -u ANTHROPIC_API_KEY "$STACK" up --sigproxy "$dir"
+	assert_success
+	run "$STACK" status "$dir"
+	assert_line --regexp '^s3-proxy running pid [0-9]+ '
+	assert_line --regexp '^dynamodb-proxy running pid [0-9]+ '
+	# The env file names the proxies, not the emulators.
+	grep -q "AWS_ENDPOINT_URL_S3='http://127.0.0.1:$(cat "$dir/s3-proxy.port")'" "$dir/env"
+	grep -q "AWS_ENDPOINT_URL_DYNAMODB='http://127.0.0.1:$(cat "$dir/dynamodb-proxy.port")'" "$dir/env"
+	run in_stack_at "$dir" aws s3api create-bucket --bucket proxied-bucket
+	assert_success
+	run in_stack_at "$dir" env AWS_SECRET_ACCESS_KEY=wrong-secret aws dynamodb list-tables
+	assert_failure
+	assert_output --partial InvalidSignatureException
+	printf '[{"match": {"method": "PUT"}, "action": "503"}]\n' >"$dir/faults-s3.json"
+	run in_stack_at "$dir" env AWS_MAX_ATTEMPTS=1 aws s3api put-object --bucket proxied-bucket --key k
+	assert_failure
+	assert_output --partial ServiceUnavailable
+	[ "$(jq -s 'map(select(.sig == "ok")) | length' "$dir/s3-requests.jsonl")" -ge 2 ]
+	"$STACK" down "$dir"
+	run ls "$dir"
+	refute_output --partial .pid
+	rm -rf "$dir"
+}
+
+@test "--help prints the usage; a wrong command line is refused" {
+	run "$STACK" --help
+	assert_success
+	assert_line --index 0 --partial 'Usage: deploy/local/stack up [--sigproxy] DIR'
+	run "$STACK" frobnicate /tmp
+	assert_failure 64
+	run "$STACK" up
+	assert_failure 1
+	assert_output --partial 'usage: stack up DIR'
+}
