@@ -67,6 +67,22 @@ hmac_keyed(const void *key, size_t keylen)
 	return (ctx);
 }
 
+/* Feed P to CTX, take the 32-byte MAC into OUT, and free CTX. */
+static int
+mac_finish(EVP_MAC_CTX *ctx, const void *p, size_t n, unsigned char out[32])
+{
+	size_t outlen = 0;
+	int rc = -1;
+
+	if (ctx == NULL)
+		return (-1);
+	if (EVP_MAC_update(ctx, p, n) == 1 &&
+	    EVP_MAC_final(ctx, out, &outlen, 32) == 1 && outlen == 32)
+		rc = 0;
+	EVP_MAC_CTX_free(ctx);
+	return (rc);
+}
+
 struct digest_hmac *
 digest_hmac_new(const void *key, size_t keylen)
 {
@@ -85,17 +101,8 @@ int
 digest_hmac_sign(const struct digest_hmac *h, const void *p, size_t n,
     unsigned char out[32])
 {
-	EVP_MAC_CTX *ctx = EVP_MAC_CTX_dup(h->keyed);
-	size_t outlen = 0;
-	int rc = -1;
-
-	if (ctx == NULL)
-		return (-1);
-	if (EVP_MAC_update(ctx, p, n) == 1 &&
-	    EVP_MAC_final(ctx, out, &outlen, 32) == 1 && outlen == 32)
-		rc = 0;
-	EVP_MAC_CTX_free(ctx);
-	return (rc);
+	/* A copy of the keyed context, so the key set-up is not redone. */
+	return (mac_finish(EVP_MAC_CTX_dup(h->keyed), p, n, out));
 }
 
 void
@@ -111,17 +118,7 @@ int
 digest_hmac_sha256(const void *key, size_t keylen, const void *p, size_t n,
     unsigned char out[32])
 {
-	EVP_MAC_CTX *ctx = hmac_keyed(key, keylen);
-	size_t outlen = 0;
-	int rc = -1;
-
-	if (ctx == NULL)
-		return (-1);
-	if (EVP_MAC_update(ctx, p, n) == 1 &&
-	    EVP_MAC_final(ctx, out, &outlen, 32) == 1 && outlen == 32)
-		rc = 0;
-	EVP_MAC_CTX_free(ctx);
-	return (rc);
+	return (mac_finish(hmac_keyed(key, keylen), p, n, out));
 }
 
 void
