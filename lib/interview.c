@@ -26,22 +26,22 @@
 #define VERSION_MAX 9007199254740991.0 /* 2^53 - 1: exact in a double */
 #define MESSAGE_MAX 16384        /* bytes of a message kept in history */
 
-static const cJSON *
-get(const cJSON *obj, const char *name)
+const cJSON *
+interview_get(const cJSON *obj, const char *name)
 {
 	return (cJSON_GetObjectItemCaseSensitive(obj, name));
 }
 
-static int
-is_int(const cJSON *v, double lo, double hi)
+int
+interview_is_int(const cJSON *v, double lo, double hi)
 {
 	return (cJSON_IsNumber(v) && v->valuedouble >= lo &&
 	    v->valuedouble <= hi &&
 	    v->valuedouble == (double)(long long)v->valuedouble);
 }
 
-static const char *
-type_name(const cJSON *v)
+const char *
+interview_type_name(const cJSON *v)
 {
 	if (v == NULL)
 		return ("nothing");
@@ -199,7 +199,7 @@ service_data(const struct interview *q, const cJSON *answers)
 
 	for (s = 0; sd != NULL && s < q->nsteps; s++) {
 		if (put(sd, q->steps[s].id,
-		    cJSON_Duplicate(get(answers, q->steps[s].id), 1))) {
+		    cJSON_Duplicate(interview_get(answers, q->steps[s].id), 1))) {
 			cJSON_Delete(sd);
 			return (NULL);
 		}
@@ -323,7 +323,7 @@ check_answers(const struct interview *q, const cJSON *answers, size_t last)
 
 	buf_init(&why, WHY_CAP);
 	for (s = 0; s < last; s++) {
-		a = get(answers, q->steps[s].id);
+		a = interview_get(answers, q->steps[s].id);
 		if (a == NULL) {
 			bad_state("answers.%s is missing", q->steps[s].id);
 			goto done;
@@ -376,18 +376,18 @@ check_state(const struct interview *q, const cJSON *state, int *step,
 
 	if (!cJSON_IsObject(state))
 		return (bad_state("expected an object (a conversation "
-		    "state), got %s", type_name(state)));
+		    "state), got %s", interview_type_name(state)));
 	if (check_unique(state, "conversation") ||
-	    check_unique(get(state, "answers"), "conversation: answers"))
+	    check_unique(interview_get(state, "answers"), "conversation: answers"))
 		return (-1);
 	if (!is_uuid(jsonio_string(state, "conversation_id")))
 		return (bad_state("conversation_id must be a lowercase UUID"));
-	if (!is_int(get(state, "total_steps"), (double)q->nsteps,
+	if (!interview_is_int(interview_get(state, "total_steps"), (double)q->nsteps,
 	    (double)q->nsteps))
 		return (bad_state("total_steps must be %zu, as this "
 		    "questionnaire has", q->nsteps));
-	v = get(state, "step");
-	if (!is_int(v, 1, (double)q->nsteps))
+	v = interview_get(state, "step");
+	if (!interview_is_int(v, 1, (double)q->nsteps))
 		return (bad_state("step must be an integer from 1 to %zu",
 		    q->nsteps));
 	*step = (int)v->valuedouble;
@@ -399,18 +399,18 @@ check_state(const struct interview *q, const cJSON *state, int *step,
 	if (*done && (size_t)*step != q->nsteps)
 		return (bad_state("a complete conversation is at step %zu",
 		    q->nsteps));
-	if (!is_int(get(state, "version"), 1, VERSION_MAX))
+	if (!interview_is_int(interview_get(state, "version"), 1, VERSION_MAX))
 		return (bad_state("version must be a positive integer"));
 	for (i = 0; i < sizeof(times) / sizeof(times[0]); i++) {
-		v = get(state, times[i]);
+		v = interview_get(state, times[i]);
 		if (!cJSON_IsString(v) ||
 		    clock_parse_rfc3339(v->valuestring, &t))
 			return (bad_state("%s must be an RFC 3339 time",
 			    times[i]));
 	}
-	if (!cJSON_IsArray(get(state, "history")))
+	if (!cJSON_IsArray(interview_get(state, "history")))
 		return (bad_state("history must be an array"));
-	v = get(state, "answers");
+	v = interview_get(state, "answers");
 	if (!cJSON_IsObject(v))
 		return (bad_state("answers must be an object"));
 	return (check_answers(q, v, *done ? q->nsteps : (size_t)*step - 1));
@@ -502,7 +502,7 @@ advance(const struct interview *q, const cJSON *state, int step,
 		goto fail;
 	entry = NULL;
 	/* A new version, alive for another INTERVIEW_TTL. */
-	version = get(state, "version")->valuedouble;
+	version = interview_get(state, "version")->valuedouble;
 	if (put(next, "version", cJSON_CreateNumber(version + 1)) ||
 	    put(next, "updated_at", time_item(now)) ||
 	    put(next, "expires_at", time_item(now + INTERVIEW_TTL)))
@@ -532,7 +532,7 @@ static int
 is_repeat(const struct interview *q, const cJSON *state, int last,
     const cJSON *msg, int *same)
 {
-	const cJSON *answers = get(state, "answers");
+	const cJSON *answers = interview_get(state, "answers");
 	struct buf why;
 	cJSON *norm = NULL;
 	int r;
@@ -543,7 +543,7 @@ is_repeat(const struct interview *q, const cJSON *state, int last,
 	if (r < 0)
 		return (-1);
 	*same = r == 0 &&
-	    cJSON_Compare(norm, get(answers, q->steps[last - 1].id), 1);
+	    cJSON_Compare(norm, interview_get(answers, q->steps[last - 1].id), 1);
 	cJSON_Delete(norm);
 	return (0);
 }
@@ -594,7 +594,7 @@ interview_answer(const struct interview *q, const cJSON *state,
 	if (check_message_size(&q->steps[step - 1], step, msg))
 		return (-1);
 	buf_init(&why, WHY_CAP);
-	r = interview_match(q, (size_t)step - 1, get(state, "answers"), msg, 0,
+	r = interview_match(q, (size_t)step - 1, interview_get(state, "answers"), msg, 0,
 	    &why, &answer);
 	if (r > 0)
 		err_set(EX_DATAERR, "step %d (%s): %s", step,
@@ -635,7 +635,7 @@ complete_fields(const struct interview *q, const cJSON *sd, int brief,
 		 * checked: that one is reported. */
 		if (interview_options(q, s, result) == NULL)
 			continue;
-		v = get(sd, st->id);
+		v = interview_get(sd, st->id);
 		if (v == NULL || cJSON_IsNull(v)) {
 			def = interview_default(q, s, result);
 			if (def == NULL) {
@@ -690,7 +690,7 @@ interview_complete(const struct interview *q, const cJSON *sd, cJSON **out)
 	*out = NULL;
 	if (!cJSON_IsObject(sd)) {
 		err_set(EX_DATAERR, "service_data: expected an object, got %s",
-		    type_name(sd));
+		    interview_type_name(sd));
 		return (-1);
 	}
 	if (check_unique(sd, "service_data"))
@@ -736,25 +736,25 @@ static int
 request_message(const struct interview *q, const cJSON *req, time_t now,
     cJSON **out)
 {
-	const cJSON *conv = get(req, "conversation");
-	const cJSON *msg = get(req, "message");
-	const cJSON *step = get(req, "step");
+	const cJSON *conv = interview_get(req, "conversation");
+	const cJSON *msg = interview_get(req, "message");
+	const cJSON *step = interview_get(req, "step");
 
 	if (!cJSON_IsObject(conv)) {
 		err_set(EX_DATAERR, "conversation: expected an object (a "
-		    "conversation state), got %s", type_name(conv));
+		    "conversation state), got %s", interview_type_name(conv));
 		return (-1);
 	}
 	if (!cJSON_IsString(msg) && !cJSON_IsArray(msg)) {
 		err_set(EX_DATAERR, "message: expected a string or an array, "
-		    "got %s", type_name(msg));
+		    "got %s", interview_type_name(msg));
 		return (-1);
 	}
 	if (step == NULL)
 		return (interview_answer(q, conv, msg, 0, now, out));
 	if (!cJSON_IsNumber(step)) {
 		err_set(EX_DATAERR, "step: expected an integer, got %s",
-		    type_name(step));
+		    interview_type_name(step));
 		return (-1);
 	}
 	if (step->valuedouble != floor(step->valuedouble)) {
@@ -780,7 +780,7 @@ interview_request(const struct interview *q, const cJSON *req, time_t now,
 	*out = NULL;
 	if (!cJSON_IsObject(req)) {
 		err_set(EX_DATAERR, "request: expected an object, got %s",
-		    type_name(req));
+		    interview_type_name(req));
 		return (-1);
 	}
 	if (check_unique(req, "request"))
@@ -793,7 +793,7 @@ interview_request(const struct interview *q, const cJSON *req, time_t now,
 	if (action != NULL && strcmp(action, "message") == 0)
 		return (request_message(q, req, now, out));
 	if (action != NULL && strcmp(action, "complete") == 0)
-		return (interview_complete(q, get(req, "service_data"), out));
+		return (interview_complete(q, interview_get(req, "service_data"), out));
 	err_set(EX_DATAERR, "request: action must be \"start\", \"message\" "
 	    "or \"complete\"");
 	return (-1);

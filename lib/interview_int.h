@@ -62,4 +62,15 @@ int interview_match(const struct interview *q, size_t s,
 const cJSON *interview_default(const struct interview *q, size_t s,
     const cJSON *answers);
 
+/* interview_get(obj, name): OBJ's member NAME (exact case), or NULL. */
+const cJSON *interview_get(const cJSON *obj, const char *name);
+
+/* interview_is_int(v, lo, hi): V is a number with an integral value in
+ * [LO, HI]. */
+int interview_is_int(const cJSON *v, double lo, double hi);
+
+/* interview_type_name(v): "a string", "a number", ..., "null", or
+ * "nothing" for NULL: what a message says V is. */
+const char *interview_type_name(const cJSON *v);
+
 #endif /* !CSC_INTERVIEW_INT_H */

@@ -50,20 +50,6 @@ bad(const struct loader *l, const char *fmt, ...)
 		err_set(EX_CONFIG, "%s: %s", l->what, msg);
 }
 
-static const cJSON *
-get(const cJSON *obj, const char *name)
-{
-	return (cJSON_GetObjectItemCaseSensitive(obj, name));
-}
-
-static int
-is_int(const cJSON *v, double lo, double hi)
-{
-	return (cJSON_IsNumber(v) && v->valuedouble >= lo &&
-	    v->valuedouble <= hi &&
-	    v->valuedouble == (double)(long long)v->valuedouble);
-}
-
 /* A step id: a lowercase letter, then lowercase letters, digits, '_'. */
 static int
 is_id(const char *s, size_t len)
@@ -216,14 +202,14 @@ load_options_by(const struct loader *l, struct interview_step *st,
     const cJSON *item, int dep)
 {
 	const struct interview_step *d = &l->q->steps[dep];
-	const cJSON *by = get(item, "options_by");
-	const cJSON *def_by = get(item, "default_by");
+	const cJSON *by = interview_get(item, "options_by");
+	const cJSON *def_by = interview_get(item, "default_by");
 	const cJSON *e;
 	cJSON *answers;
 	char name[128];
 	size_t k;
 
-	if (get(item, "options") != NULL || get(item, "default") != NULL) {
+	if (interview_get(item, "options") != NULL || interview_get(item, "default") != NULL) {
 		bad(l, "with depends_on, options and default are given as "
 		    "options_by and default_by");
 		return (-1);
@@ -311,17 +297,17 @@ static int
 load_choice(const struct loader *l, struct interview_step *st,
     const cJSON *item)
 {
-	const cJSON *dep = get(item, "depends_on");
-	const cJSON *def = get(item, "default");
+	const cJSON *dep = interview_get(item, "depends_on");
+	const cJSON *def = interview_get(item, "default");
 	int k;
 
 	if (dep == NULL) {
-		if (get(item, "options_by") != NULL ||
-		    get(item, "default_by") != NULL) {
+		if (interview_get(item, "options_by") != NULL ||
+		    interview_get(item, "default_by") != NULL) {
 			bad(l, "options_by and default_by need depends_on");
 			return (-1);
 		}
-		if (load_opts(l, st->kind, get(item, "options"), "options",
+		if (load_opts(l, st->kind, interview_get(item, "options"), "options",
 		    &st->opts))
 			return (-1);
 		if (def != NULL && !cJSON_IsNull(def)) {
@@ -354,17 +340,17 @@ static int
 load_free_text(const struct loader *l, struct interview_step *st,
     const cJSON *item)
 {
-	const cJSON *max = get(item, "max_length");
-	const cJSON *opt = get(item, "optional");
-	const cJSON *def = get(item, "default");
+	const cJSON *max = interview_get(item, "max_length");
+	const cJSON *opt = interview_get(item, "optional");
+	const cJSON *def = interview_get(item, "default");
 
-	if (get(item, "options") != NULL || get(item, "options_by") != NULL ||
-	    get(item, "depends_on") != NULL ||
-	    get(item, "default_by") != NULL) {
+	if (interview_get(item, "options") != NULL || interview_get(item, "options_by") != NULL ||
+	    interview_get(item, "depends_on") != NULL ||
+	    interview_get(item, "default_by") != NULL) {
 		bad(l, "a free_text step takes no options");
 		return (-1);
 	}
-	if (!is_int(max, 1, MAX_FREE_TEXT)) {
+	if (!interview_is_int(max, 1, MAX_FREE_TEXT)) {
 		bad(l, "max_length must be an integer from 1 to %d",
 		    MAX_FREE_TEXT);
 		return (-1);
@@ -397,14 +383,14 @@ load_step(struct loader *l, const cJSON *item)
 		bad(l, "expected an object");
 		return (-1);
 	}
-	num = get(item, "step");
-	if (num != NULL && !(is_int(num, 1, MAX_STEPS) &&
+	num = interview_get(item, "step");
+	if (num != NULL && !(interview_is_int(num, 1, MAX_STEPS) &&
 	    (size_t)num->valuedouble == l->s + 1)) {
 		bad(l, "\"step\" must be %zu, its place in the list",
 		    l->s + 1);
 		return (-1);
 	}
-	id = get(item, "id");
+	id = interview_get(item, "id");
 	if (!cJSON_IsString(id) ||
 	    !is_id(id->valuestring, strlen(id->valuestring))) {
 		bad(l, "id must be a lowercase name of at most %d bytes "
@@ -485,7 +471,7 @@ interview_load(const char *text, size_t len, const char *what)
 		goto fail;
 	}
 	/* Its steps, each checked against those before it. */
-	steps = get(l.q->doc, "steps");
+	steps = interview_get(l.q->doc, "steps");
 	n = cJSON_IsObject(l.q->doc) && cJSON_IsArray(steps) ?
 	    (size_t)cJSON_GetArraySize(steps) : 0;
 	if (n == 0 || n > MAX_STEPS) {

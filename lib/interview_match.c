@@ -55,22 +55,6 @@ interview_default(const struct interview *q, size_t s, const cJSON *answers)
 	return (NULL);
 }
 
-static const char *
-type_name(const cJSON *v)
-{
-	if (cJSON_IsString(v))
-		return ("a string");
-	if (cJSON_IsNumber(v))
-		return ("a number");
-	if (cJSON_IsBool(v))
-		return ("a boolean");
-	if (cJSON_IsArray(v))
-		return ("an array");
-	if (cJSON_IsObject(v))
-		return ("an object");
-	return ("null");
-}
-
 /* Append what step S accepts: "choose one of: A, B (or 1-2)". */
 static void
 list_options(struct buf *why, const struct interview_step *st,
@@ -135,7 +119,7 @@ refuse_type(struct buf *why, const struct interview_step *st,
 	buf_printf(why, "expected %s, got %s",
 	    st->kind == KIND_ONE_OF ? "one answer as a string" :
 	    st->kind == KIND_MANY_OF ? "a string or an array" : "text",
-	    type_name(value));
+	    interview_type_name(value));
 	return (1);
 }
 
@@ -233,7 +217,7 @@ match_many(const struct interview *q, size_t s,
 			} else {
 				buf_printf(why, "list items must be option "
 				    "names or numbers, not %s",
-				    type_name(item));
+				    interview_type_name(item));
 				goto done;
 			}
 		}
