@@ -55,44 +55,125 @@ shared_file(const char *env, const char *name)
 	return (path);
 }
 
-/* KEY in SECTION of the INI-style FILE, or NULL.  Indented lines belong
- * to a nested block ("s3 =\n  addressing_style = path") and are skipped;
- * '#' and ';' start comments. */
-static char *
-ini_value(const char *file, const char *section, const char *key)
+/* A profile's settings: the key/value pairs of its section in the
+ * credentials file, then in the config file.  The first pair for a key
+ * wins, so the credentials file overrides the config, as in the CLI. */
+struct profile {
+	char **kv; /* key, value, key, value, ... */
+	size_t n;  /* pairs */
+	size_t alloc;
+};
+
+static int
+profile_add(struct profile *p, const char *key, const char *value)
+{
+	char **kv;
+
+	if (p->n == p->alloc) {
+		p->alloc = p->alloc ? 2 * p->alloc : 8;
+		if ((kv = realloc(p->kv, 2 * p->alloc * sizeof(*kv))) == NULL)
+			return (-1);
+		p->kv = kv;
+	}
+	p->kv[2 * p->n] = strdup(key);
+	p->kv[2 * p->n + 1] = strdup(value);
+	p->n++;
+	return (p->kv[2 * p->n - 2] && p->kv[2 * p->n - 1] ? 0 : -1);
+}
+
+/* Append the pairs of the section named NAME (or ALT, if not NULL) of the
+ * INI-style FILE to P, reading FILE once.  Indented lines belong to a
+ * nested block ("s3 =\n  addressing_style = path") and are skipped; '#'
+ * and ';' start comments.  A missing file adds nothing.  Returns 0, or -1
+ * when out of memory. */
+static int
+ini_section(const char *file, const char *name, const char *alt,
+    struct profile *p)
 {
 	FILE *f;
-	char *line = NULL, *p, *eq, *end, *value = NULL;
+	char *line = NULL, *s, *eq, *end;
 	size_t alloc = 0;
-	int in_section = 0;
+	int in_section = 0, rc = 0;
 
 	if (file == NULL || (f = fopen(file, "r")) == NULL)
-		return (NULL);
-	while (value == NULL && getline(&line, &alloc, f) > 0) {
+		return (0);
+	while (rc == 0 && getline(&line, &alloc, f) > 0) {
 		if (isspace((unsigned char)line[0]) && in_section &&
 		    *trim(line) != '\0')
 			continue; /* nested block */
-		p = trim(line);
-		if (*p == '\0' || *p == '#' || *p == ';')
+		s = trim(line);
+		if (*s == '\0' || *s == '#' || *s == ';')
 			continue;
-		if (*p == '[') {
-			if ((end = strchr(p, ']')) == NULL)
+		if (*s == '[') {
+			if ((end = strchr(s, ']')) == NULL)
 				continue;
 			*end = '\0';
-			in_section = strcmp(trim(p + 1), section) == 0;
+			s = trim(s + 1);
+			in_section = strcmp(s, name) == 0 ||
+			    (alt != NULL && strcmp(s, alt) == 0);
 			continue;
 		}
-		if (!in_section || (eq = strchr(p, '=')) == NULL)
+		if (!in_section || (eq = strchr(s, '=')) == NULL)
 			continue;
 		*eq = '\0';
-		if (strcmp(trim(p), key) == 0)
-			value = strdup(trim(eq + 1));
+		rc = profile_add(p, trim(s), trim(eq + 1));
 	}
 	if (line != NULL)
 		OPENSSL_cleanse(line, alloc);
 	free(line);
 	fclose(f);
-	return (value);
+	return (rc);
+}
+
+/* The first value of KEY in P, or NULL. */
+static const char *
+profile_get(const struct profile *p, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < p->n; i++)
+		if (strcmp(p->kv[2 * i], key) == 0)
+			return (p->kv[2 * i + 1]);
+	return (NULL);
+}
+
+/* Release P, wiping the values (they may be secrets). */
+static void
+profile_free(struct profile *p)
+{
+	size_t i;
+
+	for (i = 0; i < 2 * p->n; i++)
+		free_secret(p->kv[i]);
+	free(p->kv);
+	memset(p, 0, sizeof(*p));
+}
+
+/* Load profile NAME: from the credentials file when WITH_CREDENTIALS,
+ * then from the config file, where it is "[profile NAME]" (or plain
+ * "[default]").  Each file is read once.  Returns 0, or -1 when out of
+ * memory (P freed). */
+static int
+profile_load(const char *name, int with_credentials, struct profile *p)
+{
+	char section[256], *creds = NULL, *config;
+	int rc = 0;
+
+	memset(p, 0, sizeof(*p));
+	snprintf(section, sizeof(section), "profile %s", name);
+	if (with_credentials) {
+		creds = shared_file("AWS_SHARED_CREDENTIALS_FILE", "credentials");
+		rc = ini_section(creds, name, NULL, p);
+		free(creds);
+	}
+	config = shared_file("AWS_CONFIG_FILE", "config");
+	if (rc == 0)
+		rc = ini_section(config, section,
+		    strcmp(name, "default") == 0 ? "default" : NULL, p);
+	free(config);
+	if (rc != 0)
+		profile_free(p);
+	return (rc);
 }
 
 static const char *
@@ -106,18 +187,16 @@ profile_name(void)
 char *
 aws_config_value(const char *profile, const char *key)
 {
-	char *file = shared_file("AWS_CONFIG_FILE", "config");
-	char section[256];
-	char *v = NULL;
+	struct profile p;
+	const char *v;
+	char *out = NULL;
 
-	/* The config file names profiles "[profile NAME]", except that
-	 * "[default]" is plain. */
-	snprintf(section, sizeof(section), "profile %s", profile);
-	v = ini_value(file, section, key);
-	if (v == NULL && strcmp(profile, "default") == 0)
-		v = ini_value(file, "default", key);
-	free(file);
-	return (v);
+	if (profile_load(profile, 0, &p))
+		return (NULL);
+	if ((v = profile_get(&p, key)) != NULL)
+		out = strdup(v);
+	profile_free(&p);
+	return (out);
 }
 
 static int
@@ -137,61 +216,51 @@ from_environment(struct aws_credentials *out)
 	return (0);
 }
 
-/* KEY of the profile: the credentials file first, then the config. */
-static char *
-profile_value(const char *profile, const char *key)
-{
-	char *file = shared_file("AWS_SHARED_CREDENTIALS_FILE", "credentials");
-	char *v = ini_value(file, profile, key);
-
-	free(file);
-	return (v != NULL ? v : aws_config_value(profile, key));
-}
-
 /* 0 with credentials, 1 if the profile has none, -1 after reporting. */
 static int
 from_profile(struct aws_credentials *out)
 {
-	const char *profile = profile_name();
-	char *ak = profile_value(profile, "aws_access_key_id");
-	char *sk = profile_value(profile, "aws_secret_access_key");
-	char *role = NULL;
+	const char *name = profile_name(), *ak, *sk, *tok;
+	struct profile p;
 	int rc = 1;
 
-	if (ak != NULL && sk != NULL) {
-		out->access_key_id = ak;
-		out->secret_access_key = sk;
-		out->session_token =
-		    profile_value(profile, "aws_session_token");
-		snprintf(out->source, sizeof(out->source), "profile %.50s",
-		    profile);
-		return (0);
+	if (profile_load(name, 1, &p)) {
+		err_set(EX_SOFTWARE, "out of memory reading profile %s", name);
+		return (-1);
 	}
-	if (ak != NULL || sk != NULL) {
+	ak = profile_get(&p, "aws_access_key_id");
+	sk = profile_get(&p, "aws_secret_access_key");
+	tok = profile_get(&p, "aws_session_token");
+	if (ak != NULL && sk != NULL) {
+		out->access_key_id = strdup(ak);
+		out->secret_access_key = strdup(sk);
+		out->session_token = tok != NULL ? strdup(tok) : NULL;
+		snprintf(out->source, sizeof(out->source), "profile %.50s",
+		    name);
+		rc = 0;
+	} else if (ak != NULL || sk != NULL) {
 		err_set(EX_CONFIG, "profile %s: aws_access_key_id and "
 		                   "aws_secret_access_key must both be set",
-		    profile);
+		    name);
 		rc = -1;
-	} else if ((role = profile_value(profile, "role_arn")) != NULL ||
-	    (role = profile_value(profile, "credential_process")) != NULL ||
-	    (role = profile_value(profile, "sso_session")) != NULL) {
+	} else if (profile_get(&p, "role_arn") != NULL ||
+	    profile_get(&p, "credential_process") != NULL ||
+	    profile_get(&p, "sso_session") != NULL) {
 		/* Say so, rather than silently falling through to IMDS. */
 		err_set(EX_CONFIG, "profile %s: only static keys are supported "
 		                   "(not role_arn, credential_process or SSO); "
 		                   "export temporary keys instead",
-		    profile);
+		    name);
 		rc = -1;
 	} else if (getenv("AWS_PROFILE") != NULL &&
 	    *getenv("AWS_PROFILE") != '\0') {
 		/* A profile asked for by name must exist, as in the CLI. */
 		err_set(EX_CONFIG, "profile %s: no credentials in the shared "
 		                   "credentials or config file",
-		    profile);
+		    name);
 		rc = -1;
 	}
-	free_secret(ak);
-	free_secret(sk);
-	free(role);
+	profile_free(&p);
 	return (rc);
 }
 
