@@ -23,6 +23,7 @@ presigner_init(struct presigner *p, const char *method, unsigned expires)
 		return (-1);
 	}
 	if (aws_endpoint_resolve("s3", p->region, &p->ep) ||
+	    (p->prefer_path = s3url_addressing(&p->ep)) < 0 ||
 	    aws_credentials_load(&p->creds))
 		return (-1);
 	return (0);
@@ -72,8 +73,7 @@ presign_url(struct presigner *p, const char *bucket, const char *key,
 		    bucket);
 		return (NULL);
 	}
-	if ((path_style = s3url_path_style(&p->ep, bucket)) < 0)
-		return (NULL);
+	path_style = s3url_path_style(&p->ep, p->prefer_path, bucket);
 	buf_reset(&p->host);
 	buf_reset(&p->path);
 	buf_reset(&p->query);

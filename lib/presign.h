@@ -16,6 +16,7 @@ struct presigner {
 	struct aws_endpoint ep;
 	const char *method; /* "GET" or "PUT" */
 	unsigned expires;   /* seconds, 1..604800 */
+	int prefer_path;    /* s3url_addressing's answer */
 	struct buf host, path, query, url; /* scratch, reused per URL */
 };
 

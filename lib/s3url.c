@@ -43,25 +43,26 @@ is_ip_host(const char *host)
 }
 
 int
-s3url_path_style(const struct aws_endpoint *ep, const char *bucket)
+s3url_addressing(const struct aws_endpoint *ep)
 {
 	const char *mode = getenv("CSC_S3_ADDRESSING");
-	int path;
 
 	if (mode == NULL || *mode == '\0')
-		path = ep->custom;
-	else if (strcmp(mode, "path") == 0)
-		path = 1;
-	else if (strcmp(mode, "virtual") == 0)
-		path = 0;
-	else {
-		err_set(EX_CONFIG, "CSC_S3_ADDRESSING must be 'path' or "
-		                   "'virtual', not '%s'", mode);
-		return (-1);
-	}
-	if (!path && (!dns_label(bucket) || is_ip_host(ep->host)))
-		path = 1;
-	return (path);
+		return (ep->custom);
+	if (strcmp(mode, "path") == 0)
+		return (1);
+	if (strcmp(mode, "virtual") == 0)
+		return (0);
+	err_set(EX_CONFIG, "CSC_S3_ADDRESSING must be 'path' or 'virtual', "
+	                   "not '%s'", mode);
+	return (-1);
+}
+
+int
+s3url_path_style(const struct aws_endpoint *ep, int prefer_path,
+    const char *bucket)
+{
+	return (prefer_path || !dns_label(bucket) || is_ip_host(ep->host));
 }
 
 int

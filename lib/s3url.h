@@ -8,13 +8,18 @@
 #include "aws.h"
 #include "buf.h"
 
-/* s3url_path_style(ep, bucket): 1 for path-style, 0 for virtual-hosted.
+/* s3url_addressing(ep): 1 to prefer path-style, 0 for virtual-hosted.
  * CSC_S3_ADDRESSING=path|virtual decides; unset, a custom endpoint is
- * path-style and AWS virtual-hosted.  A bucket whose name cannot be a DNS
- * label (dots, upper case, '_'), or an endpoint that is an IP address, is
- * always path-style, as botocore does.  -1 if CSC_S3_ADDRESSING is
- * neither value (err_set EX_CONFIG). */
-int s3url_path_style(const struct aws_endpoint *ep, const char *bucket);
+ * path-style and AWS virtual-hosted.  -1 if CSC_S3_ADDRESSING is neither
+ * value (err_set EX_CONFIG).  Read once, not per URL. */
+int s3url_addressing(const struct aws_endpoint *ep);
+
+/* s3url_path_style(ep, prefer_path, bucket): 1 for path-style, 0 for
+ * virtual-hosted, given s3url_addressing's answer.  A bucket whose name
+ * cannot be a DNS label (dots, upper case, '_'), or an endpoint that is an
+ * IP address, is always path-style, as botocore does. */
+int s3url_path_style(const struct aws_endpoint *ep, int prefer_path,
+    const char *bucket);
 
 /* s3url_object(ep, bucket, key, path_style, host, path): append the Host
  * header value to HOST and the unencoded path ("/key" or "/bucket/key",
