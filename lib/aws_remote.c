@@ -129,15 +129,37 @@ report(const char *source, const struct http_response *resp)
 		err_set(EX_UNAVAILABLE, "%s: HTTP %ld", source, resp->status);
 }
 
+/* One request to a credential endpoint: METHOD URL with one header NAME
+ * (none if NULL), ATTEMPTS tries, the given timeouts, and a small answer.
+ * Returns as http_do. */
+static int
+remote_call(const char *method, const char *url, const char *name,
+    const char *value, int attempts, long connect_ms, long timeout_ms,
+    struct http_response *resp)
+{
+	struct http_retry policy = {attempts, 100, 1000, NULL, classify_remote};
+	struct http_request req;
+	struct http_field h = {name, value};
+
+	memset(&req, 0, sizeof(req));
+	req.method = method;
+	req.url = url;
+	req.connect_timeout_ms = connect_ms;
+	req.timeout_ms = timeout_ms;
+	req.max_response = 64 * 1024;
+	if (name != NULL) {
+		req.headers = &h;
+		req.nheaders = 1;
+	}
+	return (http_do(&req, resp, &policy));
+}
+
 int
 aws_remote_container(struct aws_credentials *out)
 {
 	const char *rel = getenv("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI");
 	const char *full = getenv("AWS_CONTAINER_CREDENTIALS_FULL_URI");
-	struct http_retry policy = {3, 100, 1000, NULL, classify_remote};
-	struct http_request req;
 	struct http_response resp;
-	struct http_field auth;
 	struct buf url;
 	char *token = NULL;
 	int rc = -1;
@@ -154,19 +176,10 @@ aws_remote_container(struct aws_credentials *out)
 		                   "https or a loopback http address");
 		goto done;
 	}
-	memset(&req, 0, sizeof(req));
-	req.method = "GET";
-	req.url = url.data;
-	req.timeout_ms = 5000;
-	req.connect_timeout_ms = 2000;
-	req.max_response = 64 * 1024;
-	if ((token = container_token()) != NULL) {
-		auth.name = "Authorization";
-		auth.value = token;
-		req.headers = &auth;
-		req.nheaders = 1;
-	}
-	if (http_do(&req, &resp, &policy) != 0 || resp.status != 200)
+	token = container_token();
+	if (remote_call("GET", url.data, token ? "Authorization" : NULL, token,
+	        3, 2000, 5000, &resp) != 0 ||
+	    resp.status != 200)
 		report("container credentials", &resp);
 	else
 		rc = aws_remote_parse(resp.body.data, resp.body.len,
@@ -181,40 +194,27 @@ done:
 	return (rc);
 }
 
-/* One IMDS request: METHOD PATH with the session token (or, for the token
- * PUT, the TTL header).  Returns as http_do. */
+/* One IMDS request: METHOD BASE+PATH with the session token (or, for
+ * the token PUT, the TTL header).  The metadata service answers in
+ * microseconds or not at all, hence the short timeouts.  Returns as
+ * http_do. */
 static int
 imds_call(const char *base, const char *method, const char *path,
     const char *token, struct http_response *resp)
 {
-	struct http_retry policy = {2, 100, 1000, NULL, classify_remote};
-	struct http_request req;
-	struct http_field h;
 	struct buf url;
-	int rc;
+	int rc = -1;
 
 	buf_init(&url, 4096);
-	if (buf_printf(&url, "%s%s", base, path)) {
-		buf_free(&url);
-		return (-1);
-	}
-	memset(&req, 0, sizeof(req));
-	req.method = method;
-	req.url = url.data;
-	/* The metadata service answers in microseconds or not at all. */
-	req.connect_timeout_ms = 1000;
-	req.timeout_ms = 2000;
-	req.max_response = 64 * 1024;
-	if (token != NULL) {
-		h.name = "X-aws-ec2-metadata-token";
-		h.value = token;
-	} else {
-		h.name = "X-aws-ec2-metadata-token-ttl-seconds";
-		h.value = IMDS_TOKEN_TTL;
-	}
-	req.headers = &h;
-	req.nheaders = 1;
-	rc = http_do(&req, resp, &policy);
+	if (buf_addstr(&url, base) == 0 && buf_addstr(&url, path) == 0)
+		rc = token != NULL
+		         ? remote_call(method, url.data, "X-aws-ec2-metadata-token",
+		               token, 2, 1000, 2000, resp)
+		         : remote_call(method, url.data,
+		               "X-aws-ec2-metadata-token-ttl-seconds",
+		               IMDS_TOKEN_TTL, 2, 1000, 2000, resp);
+	else
+		memset(resp, 0, sizeof(*resp));
 	buf_free(&url);
 	return (rc);
 }
@@ -236,46 +236,48 @@ aws_remote_imds(struct aws_credentials *out)
 	while (blen > 0 && base[blen - 1] == '/')
 		blen--;
 	snprintf(b, sizeof(b), "%.*s", (int)blen, base);
-	{
-		/* 1. a session token (IMDSv2).  No answer at all: not on
-		 * EC2, so the chain ends without credentials. */
-		if (imds_call(b, "PUT", "/latest/api/token", NULL, &resp)) {
-			err_debug("instance metadata: %s", resp.error);
-			http_response_free(&resp);
-			rc = 1;
-			goto done;
-		}
-		if (resp.status != 200) {
-			report("instance metadata token", &resp);
-			http_response_free(&resp);
-			goto done;
-		}
-		token = strdup(resp.body.data ? resp.body.data : "");
+	/* 1. a session token (IMDSv2).  No answer at all: not on
+	 * EC2, so the chain ends without credentials. */
+	if (imds_call(b, "PUT", "/latest/api/token", NULL, &resp)) {
+		err_debug("instance metadata: %s", resp.error);
 		http_response_free(&resp);
-		/* 2. the instance profile's role name */
-		if (imds_call(b, "GET", cpath, token, &resp) ||
-		    resp.status != 200 || resp.body.len == 0) {
-			if (resp.status == 404)
-				err_set(EX_CONFIG, "instance metadata: this "
-				                   "instance has no IAM role");
-			else
-				report("instance metadata role", &resp);
-			http_response_free(&resp);
-			goto done;
-		}
-		role = strndup(resp.body.data, strcspn(resp.body.data, "\r\n"));
-		http_response_free(&resp);
-		/* 3. the role's credentials */
-		if (role == NULL || buf_printf(&path, "%s%s", cpath, role))
-			goto done;
-		if (imds_call(b, "GET", path.data, token, &resp) ||
-		    resp.status != 200)
-			report("instance metadata credentials", &resp);
-		else
-			rc = aws_remote_parse(resp.body.data, resp.body.len,
-			    "instance metadata", out);
-		http_response_free(&resp);
+		rc = 1;
+		goto done;
 	}
+	if (resp.status != 200) {
+		report("instance metadata token", &resp);
+		http_response_free(&resp);
+		goto done;
+	}
+	token = strdup(resp.body.data ? resp.body.data : "");
+	http_response_free(&resp);
+	if (token == NULL) {
+		err_set(EX_SOFTWARE, "out of memory");
+		goto done;
+	}
+	/* 2. the instance profile's role name */
+	if (imds_call(b, "GET", cpath, token, &resp) ||
+	    resp.status != 200 || resp.body.len == 0) {
+		if (resp.status == 404)
+			err_set(EX_CONFIG, "instance metadata: this "
+			                   "instance has no IAM role");
+		else
+			report("instance metadata role", &resp);
+		http_response_free(&resp);
+		goto done;
+	}
+	role = strndup(resp.body.data, strcspn(resp.body.data, "\r\n"));
+	http_response_free(&resp);
+	/* 3. the role's credentials */
+	if (role == NULL || buf_printf(&path, "%s%s", cpath, role))
+		goto done;
+	if (imds_call(b, "GET", path.data, token, &resp) ||
+	    resp.status != 200)
+		report("instance metadata credentials", &resp);
+	else
+		rc = aws_remote_parse(resp.body.data, resp.body.len,
+		    "instance metadata", out);
+	http_response_free(&resp);
 done:
 	if (token != NULL) {
 		OPENSSL_cleanse(token, strlen(token));
