@@ -77,9 +77,10 @@ bench:
 	$(MAKE) all
 	tests/bench/run
 
+# The shell check of the suite, on its own.  (No clang-format check: the
+# project has no committed .clang-format yet.)
 lint:
 	shellcheck -x $$(tests/shell-files)
-	clang-format --dry-run --Werror lib/*.[ch] src/*.c tests/unit/*.c
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1

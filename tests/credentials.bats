@@ -11,16 +11,12 @@ setup_file() {
 	export META_DIR
 	# CSC_NOW is 2025-11-25T12:00:00Z; credentials expire 10 minutes later
 	# unless a test starts its own server.
-	python3 "$CSC_TOP/tests/servers/metadata.py" --port-file "$META_DIR/port" \
-		--now 1764072000 --expires-in 3600 --log "$META_DIR/requests.log" \
-		3>&- &
-	printf '%s\n' "$!" >"$META_DIR/pid"
-	for _ in $(seq 50); do [ -s "$META_DIR/port" ] && break; sleep 0.1; done
-	[ -s "$META_DIR/port" ] || fail "metadata server did not start"
+	start_server "$META_DIR" python3 "$CSC_TOP/tests/servers/metadata.py" \
+		--now 1764072000 --expires-in 3600 --log "$META_DIR/requests.log"
 }
 
 teardown_file() {
-	kill "$(cat "$META_DIR/pid")" 2>/dev/null || true
+	stop_server "$META_DIR"
 	rm -rf "$META_DIR"
 }
 

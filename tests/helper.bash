@@ -16,3 +16,23 @@ PATH="$CSC_TOP/bin:$PATH"
 unit() {
 	printf '%s/%s/tests/%s\n' "$CSC_TOP" "$CSC_BUILD" "$1"
 }
+
+# start_server DIR COMMAND...: start a loopback test server from
+# tests/servers, which writes its port to DIR/port (given --port-file);
+# its PID goes to DIR/pid.  Fails the test if no port appears in 5 s.
+start_server() {
+	local dir="$1"
+	shift
+	"$@" --port-file "$dir/port" 3>&- &
+	printf '%s\n' "$!" >"$dir/pid"
+	for _ in $(seq 50); do
+		[ -s "$dir/port" ] && return 0
+		sleep 0.1
+	done
+	fail "$* did not start"
+}
+
+# stop_server DIR: stop the server start_server started in DIR.
+stop_server() {
+	kill "$(cat "$1/pid")" 2>/dev/null || true
+}

@@ -8,15 +8,12 @@ load helper
 setup_file() {
 	HTTP_DIR=$(mktemp -d)
 	export HTTP_DIR
-	python3 "$CSC_TOP/tests/servers/scripted.py" --port-file "$HTTP_DIR/port" \
-		--log "$HTTP_DIR/requests.log" 3>&- &
-	printf '%s\n' "$!" >"$HTTP_DIR/pid"
-	for _ in $(seq 50); do [ -s "$HTTP_DIR/port" ] && break; sleep 0.1; done
-	[ -s "$HTTP_DIR/port" ] || fail "scripted server did not start"
+	start_server "$HTTP_DIR" python3 "$CSC_TOP/tests/servers/scripted.py" \
+		--log "$HTTP_DIR/requests.log"
 }
 
 teardown_file() {
-	kill "$(cat "$HTTP_DIR/pid")" 2>/dev/null || true
+	stop_server "$HTTP_DIR"
 	rm -rf "$HTTP_DIR"
 }
 
