@@ -7,10 +7,6 @@
 
 #include "digest.h"
 
-struct digest_sha256_ctx {
-	EVP_MD_CTX *md;
-};
-
 struct digest_hmac {
 	EVP_MAC_CTX *keyed; /* initialised with the key, never finalised */
 };
@@ -132,53 +128,4 @@ digest_hex(const unsigned char *p, size_t n, char *out)
 		out[2 * i + 1] = hex[p[i] & 15];
 	}
 	out[2 * n] = '\0';
-}
-
-int
-digest_base64(const unsigned char *p, size_t n, char *out, size_t size)
-{
-	if (size < 4 * ((n + 2) / 3) + 1 || n > 0x7fffffff)
-		return (-1);
-	EVP_EncodeBlock((unsigned char *)out, p, (int)n);
-	return (0);
-}
-
-struct digest_sha256_ctx *
-digest_sha256_new(void)
-{
-	struct digest_sha256_ctx *c;
-
-	if (fetch() || (c = malloc(sizeof(*c))) == NULL)
-		return (NULL);
-	if ((c->md = EVP_MD_CTX_new()) == NULL)
-		goto err1;
-	if (EVP_DigestInit_ex(c->md, s_sha256, NULL) != 1)
-		goto err2;
-	return (c);
-err2:
-	EVP_MD_CTX_free(c->md);
-err1:
-	free(c);
-	return (NULL);
-}
-
-int
-digest_sha256_update(struct digest_sha256_ctx *c, const void *p, size_t n)
-{
-	return (EVP_DigestUpdate(c->md, p, n) == 1 ? 0 : -1);
-}
-
-int
-digest_sha256_final(struct digest_sha256_ctx *c, unsigned char out[32])
-{
-	return (EVP_DigestFinal_ex(c->md, out, NULL) == 1 ? 0 : -1);
-}
-
-void
-digest_sha256_free(struct digest_sha256_ctx *c)
-{
-	if (c == NULL)
-		return;
-	EVP_MD_CTX_free(c->md);
-	free(c);
 }

@@ -41,24 +41,4 @@ void digest_hmac_free(struct digest_hmac *h);
 /* digest_hex(p, n, out): lowercase hex of N bytes into 2N+1 bytes. */
 void digest_hex(const unsigned char *p, size_t n, char *out);
 
-/* digest_base64(p, n, out, size): standard base64 with padding into OUT
- * of SIZE bytes.  Returns 0, or -1 if OUT is too small. */
-int digest_base64(const unsigned char *p, size_t n, char *out, size_t size);
-
-/* digest_sha256_ctx: an incremental SHA-256, for bodies read in pieces. */
-struct digest_sha256_ctx;
-
-/* digest_sha256_new(): a fresh context, or NULL if out of memory. */
-struct digest_sha256_ctx *digest_sha256_new(void);
-
-/* digest_sha256_update(c, p, n): add bytes.  Returns 0 or -1. */
-int digest_sha256_update(struct digest_sha256_ctx *c, const void *p,
-    size_t n);
-
-/* digest_sha256_final(c, out): the digest; C may not be updated after. */
-int digest_sha256_final(struct digest_sha256_ctx *c, unsigned char out[32]);
-
-/* digest_sha256_free(c): release C; NULL does nothing. */
-void digest_sha256_free(struct digest_sha256_ctx *c);
-
 #endif /* !CSC_DIGEST_H */

@@ -21,12 +21,6 @@ err_init(const char *progname)
 		s_verbose = 1;
 }
 
-const char *
-err_progname(void)
-{
-	return s_progname;
-}
-
 /* Print "prog: message" as one line; newlines in the message would make a
  * second line, so they are shown as spaces. */
 static void

@@ -19,9 +19,6 @@
 /* err_init(progname): set the prefix of every message; reads CSC_LOG. */
 void err_init(const char *progname);
 
-/* err_progname(): the name given to err_init ("csc" before). */
-const char *err_progname(void);
-
 /* err_set(code, fmt, ...): report the first error of the run on stderr as
  * one line and remember CODE; later calls are logged at debug level. */
 void err_set(int code, const char *fmt, ...)
