@@ -4,7 +4,7 @@
 PREFIX ?= /usr/local
 DESTDIR ?=
 CC ?= cc
-PKGS = libcurl libcjson uuid libcrypto expat
+PKGS = libcurl libcjson uuid libcrypto expat zlib
 
 MODE = $(if $(filter 1,$(SANITIZE)),san,rel)
 B = build/$(MODE)
@@ -22,7 +22,7 @@ ALL_CFLAGS = -DCSC_VERSION=\"$(VERSION)\" -std=c11 -D_XOPEN_SOURCE=700 -D_DEFAUL
 # keeps each program to the libraries it really calls.
 LIBS = -Wl,--as-needed $(shell pkg-config --libs $(filter-out libcurl,$(PKGS))) -lm
 
-PROGS = csc-presign csc-ask
+PROGS = csc-presign csc-ask csc-store
 LIB_SRCS = $(wildcard lib/*.c)
 LIB_OBJS = $(LIB_SRCS:lib/%.c=$(B)/lib/%.o)
 UNIT_SRCS = $(wildcard tests/unit/test_*.c)
@@ -109,7 +109,7 @@ FORCE:
 # dictionary tests/fuzz/NAME.dict if there is one.  New inputs collect in
 # build/fuzz/corpus/NAME, crashes in build/fuzz/NAME-crash-*.  Adding a
 # target is `FUZZ_TARGETS += NAME` and its source and seeds.
-FUZZ_TARGETS += ask sigv4 presign awsconfig
+FUZZ_TARGETS += ask sigv4 presign awsconfig ddbjson
 FUZZ_SECONDS ?= 60
 FUZZ_CC ?= clang
 F = build/fuzz

@@ -1,3 +1,4 @@
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -128,4 +129,23 @@ digest_hex(const unsigned char *p, size_t n, char *out)
 		out[2 * i + 1] = hex[p[i] & 15];
 	}
 	out[2 * n] = '\0';
+}
+
+int
+digest_md5(const void *p, size_t n, unsigned char out[16])
+{
+	static EVP_MD *md5;
+
+	if (md5 == NULL && (md5 = EVP_MD_fetch(NULL, "MD5", NULL)) == NULL)
+		return (-1);
+	return (EVP_Digest(p, n, out, NULL, md5, NULL) == 1 ? 0 : -1);
+}
+
+int
+digest_base64(const unsigned char *p, size_t n, char *out, size_t size)
+{
+	if (n > (size_t)INT_MAX / 2 || size < 4 * ((n + 2) / 3) + 1)
+		return (-1);
+	EVP_EncodeBlock((unsigned char *)out, p, (int)n);
+	return (0);
 }

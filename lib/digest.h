@@ -38,6 +38,16 @@ int digest_hmac_sign(const struct digest_hmac *h, const void *p, size_t n,
 /* digest_hmac_free(h): release H; NULL does nothing. */
 void digest_hmac_free(struct digest_hmac *h);
 
+/* digest_md5(p, n, out): OUT = MD5(P[0..N)), for S3's Content-MD5 on
+ * configuration requests (an integrity check S3 demands, not security).
+ * Returns 0 or -1. */
+int digest_md5(const void *p, size_t n, unsigned char out[16]);
+
+/* digest_base64(p, n, out, size): standard base64 of N bytes, padded,
+ * NUL-terminated, into OUT of SIZE bytes (at least 4 * ((N + 2) / 3) + 1).
+ * Returns 0, or -1 if OUT is too small. */
+int digest_base64(const unsigned char *p, size_t n, char *out, size_t size);
+
 /* digest_hex(p, n, out): lowercase hex of N bytes into 2N+1 bytes. */
 void digest_hex(const unsigned char *p, size_t n, char *out);
 

@@ -213,15 +213,13 @@ transfer_finish(struct transfer *t, CURLcode code)
 	free(rid);
 }
 
-int
-http_perform(const struct http_request *req, struct http_response *resp)
+/* One attempt of T on the kept-alive easy handle. */
+static int
+perform_transfer(struct transfer *t)
 {
-	struct transfer t;
+	struct http_response *resp = t->resp;
 	CURLcode code;
 
-	memset(&t, 0, sizeof(t));
-	t.req = (struct http_request *)req;
-	t.resp = resp;
 	if (global_init() || (s_easy == NULL && (s_easy = s_curl->easy_init()) ==
 	                                            NULL)) {
 		response_init(resp, 0);
@@ -230,16 +228,27 @@ http_perform(const struct http_request *req, struct http_response *resp)
 		return (-1);
 	}
 	s_curl->easy_reset(s_easy);
-	t.easy = s_easy;
-	if (transfer_setup(&t)) {
-		s_curl->slist_free_all(t.hdrs);
+	t->easy = s_easy;
+	if (transfer_setup(t)) {
+		s_curl->slist_free_all(t->hdrs);
 		snprintf(resp->error, sizeof(resp->error), "out of memory");
 		resp->transport_error = CURLE_OUT_OF_MEMORY;
 		return (-1);
 	}
 	code = s_curl->easy_perform(s_easy);
-	transfer_finish(&t, code);
+	transfer_finish(t, code);
 	return (code == CURLE_OK ? 0 : -1);
+}
+
+int
+http_perform(const struct http_request *req, struct http_response *resp)
+{
+	struct transfer t;
+
+	memset(&t, 0, sizeof(t));
+	t.req = (struct http_request *)req;
+	t.resp = resp;
+	return (perform_transfer(&t));
 }
 
 static enum http_verdict
@@ -362,7 +371,7 @@ http_do(struct http_request *req, struct http_response *resp,
 			response_init(resp, 0);
 			return (-1);
 		}
-		rc = http_perform(req, resp);
+		rc = perform_transfer(&t);
 		resp->attempts = t.attempt + 1;
 		if ((delay = next_delay(policy, &t)) < 0)
 			return (rc);

@@ -35,7 +35,9 @@ cJSON *jsonio_read(FILE *f, size_t limit);
 int jsonio_read_line(FILE *f, size_t limit, cJSON **out);
 
 /* jsonio_print(doc): DOC as compact JSON text, malloc'd, or NULL after
- * reporting EX_SOFTWARE (out of memory). */
+ * reporting EX_SOFTWARE (out of memory).  Number nodes that carry their
+ * exact text (jsonio_exact_numbers, jsonio_create_number_text) are
+ * printed as that text. */
 char *jsonio_print(const cJSON *doc);
 
 /* jsonio_write(f, doc): print DOC compactly with a newline and flush.
@@ -45,6 +47,28 @@ int jsonio_write(FILE *f, const cJSON *doc);
 /* jsonio_write_text(f, text, len): write TEXT fully and flush; as
  * jsonio_write. */
 int jsonio_write_text(FILE *f, const char *text, size_t len);
+
+/* jsonio_exact_numbers(on): while on, numbers parsed by jsonio keep their
+ * source text (in the cJSON node's valuestring, which cJSON frees and
+ * duplicates with the node), so that "12345678901234567890" or "0.10"
+ * reach DynamoDB digit for digit.  Off by default: only csc-store needs
+ * it.  Printing always honours a kept text (see jsonio_print). */
+void jsonio_exact_numbers(int on);
+
+/* jsonio_number_text(n, tmp): the decimal text of the number node N: its
+ * kept text if it has one that is a valid JSON number, else the shortest
+ * text that reads back as the same double (integers without exponent up
+ * to 2^53), written into TMP.  NULL if N is not a finite number. */
+const char *jsonio_number_text(const cJSON *n, char tmp[32]);
+
+/* jsonio_create_number_text(text): a number node holding TEXT exactly,
+ * or NULL if TEXT is not a JSON number (or out of memory).  Reports
+ * nothing. */
+cJSON *jsonio_create_number_text(const char *text);
+
+/* jsonio_is_number_text(text): 1 if TEXT is exactly one JSON number
+ * (RFC 8259 grammar: -?int frac? exp?), else 0. */
+int jsonio_is_number_text(const char *text);
 
 /* jsonio_string(obj, name): OBJ's member NAME if it is a string, else NULL. */
 const char *jsonio_string(const cJSON *obj, const char *name);

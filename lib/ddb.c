@@ -1,0 +1,387 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <zlib.h>
+
+#include "awsreq.h"
+#include "clock.h"
+#include "ddb.h"
+#include "err.h"
+#include "http.h"
+#include "jsonio.h"
+
+#define TARGET_PREFIX "DynamoDB_20120810."
+#define BATCH_MAX 25
+
+int
+ddb_init(struct ddb *d)
+{
+	memset(d, 0, sizeof(*d));
+	d->max_attempts = awsreq_max_attempts(5);
+	if ((d->region = aws_region()) == NULL) {
+		err_set(EX_SOFTWARE, "out of memory");
+		return (-1);
+	}
+	if (aws_endpoint_resolve("dynamodb", d->region, &d->ep) ||
+	    aws_credentials_load(&d->creds))
+		return (-1);
+	return (0);
+}
+
+void
+ddb_free(struct ddb *d)
+{
+	aws_credentials_free(&d->creds);
+	aws_endpoint_free(&d->ep);
+	free(d->region);
+	d->region = NULL;
+}
+
+/* The error's name: "com.amazonaws.dynamodb.v20120810#ThrottlingException"
+ * ends in "ThrottlingException".  Empty if the body has none. */
+static void
+error_type(const struct http_response *resp, char *out, size_t size)
+{
+	cJSON *body;
+	const char *t, *hash;
+
+	out[0] = '\0';
+	if (resp->body.data == NULL ||
+	    (body = cJSON_ParseWithLength(resp->body.data, resp->body.len)) ==
+	        NULL)
+		return;
+	if ((t = jsonio_string(body, "__type")) != NULL) {
+		hash = strrchr(t, '#');
+		snprintf(out, size, "%s", hash ? hash + 1 : t);
+	}
+	cJSON_Delete(body);
+}
+
+/* DynamoDB sends x-amz-crc32 over the body; a mismatch is a corrupted
+ * answer and worth another attempt (botocore does the same). */
+static int
+crc_ok(const struct http_response *resp)
+{
+	char *want = http_response_header(resp, "x-amz-crc32");
+	unsigned long crc;
+	int ok = 1;
+
+	if (want != NULL) {
+		crc = crc32(0L, (const Bytef *)(resp->body.data
+		                                    ? resp->body.data
+		                                    : ""),
+		    (uInt)resp->body.len);
+		ok = strtoul(want, NULL, 10) == crc;
+		free(want);
+	}
+	return (ok);
+}
+
+static int
+is_throttle(const char *type)
+{
+	return (strcmp(type, "ThrottlingException") == 0 ||
+	    strcmp(type, "ProvisionedThroughputExceededException") == 0 ||
+	    strcmp(type, "RequestLimitExceeded") == 0 ||
+	    strcmp(type, "LimitExceededException") == 0);
+}
+
+static enum http_verdict
+classify(const struct http_request *req, const struct http_response *resp)
+{
+	char type[96];
+
+	(void)req;
+	if (resp->transport_error)
+		return (resp->too_large ? HTTP_DONE : HTTP_RETRY);
+	if (resp->status >= 500)
+		return (HTTP_RETRY);
+	if (resp->status == 200)
+		return (crc_ok(resp) ? HTTP_DONE : HTTP_RETRY);
+	error_type(resp, type, sizeof(type));
+	return (is_throttle(type) ? HTTP_RETRY : HTTP_DONE);
+}
+
+static int
+error_class(const char *type, long status)
+{
+	static const struct {
+		const char *type;
+		int code;
+	} map[] = {
+		{"ConditionalCheckFailedException", CSC_EX_CONFLICT},
+		{"TransactionConflictException", CSC_EX_CONFLICT},
+		{"ValidationException", EX_DATAERR},
+		{"SerializationException", EX_DATAERR},
+		{"UnrecognizedClientException", EX_NOPERM},
+		{"InvalidSignatureException", EX_NOPERM},
+		{"AccessDeniedException", EX_NOPERM},
+		{"ExpiredTokenException", EX_NOPERM},
+		{"MissingAuthenticationTokenException", EX_NOPERM},
+		{"MissingAuthenticationToken", EX_NOPERM},
+		{"IncompleteSignatureException", EX_NOPERM},
+		{"ResourceNotFoundException", EX_CONFIG},
+	};
+	size_t i;
+
+	if (is_throttle(type))
+		return (EX_TEMPFAIL);
+	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (strcmp(type, map[i].type) == 0)
+			return (map[i].code);
+	if (status == 401 || status == 403)
+		return (EX_NOPERM);
+	return (EX_UNAVAILABLE);
+}
+
+/* Report the failed answer RESP to OP as one line. */
+static void
+report(const char *op, const struct http_response *resp, const char *type)
+{
+	cJSON *body = NULL;
+	const char *msg = NULL;
+
+	if (resp->transport_error) {
+		err_set(EX_UNAVAILABLE, "DynamoDB %s: %s (after %d attempts)",
+		    op, resp->error, resp->attempts);
+		return;
+	}
+	if (resp->body.data != NULL)
+		body = cJSON_ParseWithLength(resp->body.data, resp->body.len);
+	if ((msg = jsonio_string(body, "message")) == NULL)
+		msg = jsonio_string(body, "Message");
+	if (strcmp(type, "ResourceNotFoundException") == 0)
+		err_set(EX_CONFIG, "DynamoDB %s: %s (run csc-store init?)", op,
+		    msg ? msg : "table not found");
+	else if (type[0] != '\0')
+		err_set(error_class(type, resp->status), "DynamoDB %s: %s: %.200s",
+		    op, type, msg ? msg : "no message");
+	else
+		err_set(EX_UNAVAILABLE, "DynamoDB %s: HTTP %ld (after %d attempts)",
+		    op, resp->status, resp->attempts);
+	cJSON_Delete(body);
+}
+
+int
+ddb_call(struct ddb *d, const char *op, const cJSON *req, cJSON **out,
+    const char *expected)
+{
+	struct http_retry policy = {d->max_attempts, 50, 5000, awsreq_prepare,
+	    classify};
+	struct http_response resp;
+	struct awsreq ar;
+	char target[96];
+	char *body = NULL;
+	int rc = -1;
+
+	*out = NULL;
+	d->last_type[0] = '\0';
+	memset(&resp, 0, sizeof(resp));
+	awsreq_init(&ar);
+	snprintf(target, sizeof(target), TARGET_PREFIX "%s", op);
+	if ((body = jsonio_print(req)) == NULL)
+		goto done;
+	ar.creds = &d->creds;
+	ar.region = d->region;
+	ar.service = "dynamodb";
+	ar.scheme = d->ep.scheme;
+	ar.method = "POST";
+	ar.host = d->ep.host;
+	ar.path = d->ep.path[0] != '\0' ? d->ep.path : "/";
+	ar.body = body;
+	ar.body_len = strlen(body);
+	if (awsreq_header(&ar, "Content-Type", "application/x-amz-json-1.0") ||
+	    awsreq_header(&ar, "X-Amz-Target", target) || awsreq_build(&ar))
+		goto done;
+	if (http_do(&ar.http, &resp, &policy) && !resp.transport_error) {
+		rc = -1; /* prepare failed and reported */
+		goto done;
+	}
+	if (resp.transport_error == 0 && resp.status == 200) {
+		*out = resp.body.len > 0
+		           ? cJSON_ParseWithLength(resp.body.data, resp.body.len)
+		           : cJSON_CreateObject();
+		if (*out == NULL)
+			err_set(EX_UNAVAILABLE,
+			    "DynamoDB %s: the answer is not JSON", op);
+		else
+			rc = 0;
+		goto done;
+	}
+	if (!resp.transport_error)
+		error_type(&resp, d->last_type, sizeof(d->last_type));
+	if (expected != NULL && strcmp(d->last_type, expected) == 0) {
+		*out = cJSON_ParseWithLength(resp.body.data, resp.body.len);
+		rc = *out != NULL ? 1 : -1;
+		if (rc < 0)
+			err_set(EX_SOFTWARE, "out of memory");
+		goto done;
+	}
+	report(op, &resp, d->last_type);
+done:
+	http_response_free(&resp);
+	awsreq_free(&ar);
+	free(body);
+	return (rc);
+}
+
+int
+ddb_query_all(struct ddb *d, const char *op, const cJSON *req,
+    int (*on_item)(const cJSON *item, void *ctx), void *ctx)
+{
+	cJSON *page_req = cJSON_Duplicate(req, 1), *resp = NULL;
+	const cJSON *items, *item, *last;
+	int rc = -1;
+
+	if (page_req == NULL) {
+		err_set(EX_SOFTWARE, "out of memory");
+		return (-1);
+	}
+	for (;;) {
+		if (ddb_call(d, op, page_req, &resp, NULL))
+			goto done;
+		items = cJSON_GetObjectItemCaseSensitive(resp, "Items");
+		if (items != NULL && !cJSON_IsArray(items)) {
+			err_set(EX_UNAVAILABLE, "DynamoDB %s: Items is not a list",
+			    op);
+			goto done;
+		}
+		cJSON_ArrayForEach(item, items) {
+			if (on_item(item, ctx))
+				goto done;
+		}
+		last = cJSON_GetObjectItemCaseSensitive(resp, "LastEvaluatedKey");
+		if (!cJSON_IsObject(last) || last->child == NULL)
+			break;
+		cJSON_DeleteItemFromObjectCaseSensitive(page_req,
+		    "ExclusiveStartKey");
+		if (!cJSON_AddItemToObject(page_req, "ExclusiveStartKey",
+		        cJSON_Duplicate(last, 1))) {
+			err_set(EX_SOFTWARE, "out of memory");
+			goto done;
+		}
+		cJSON_Delete(resp);
+		resp = NULL;
+	}
+	rc = 0;
+done:
+	cJSON_Delete(resp);
+	cJSON_Delete(page_req);
+	return (rc);
+}
+
+/* One BatchWriteItem of up to 25 requests, again and again while
+ * DynamoDB hands some back unprocessed. */
+static int
+batch_write_one(struct ddb *d, const char *table, cJSON *const *requests,
+    size_t n)
+{
+	struct http_retry backoff = {d->max_attempts, 50, 5000, NULL, NULL};
+	cJSON *req = cJSON_CreateObject(), *resp = NULL, *ri, *list;
+	const cJSON *un;
+	int attempt, rc = -1;
+	size_t i;
+
+	if (req == NULL || (ri = cJSON_AddObjectToObject(req, "RequestItems")) ==
+	                       NULL ||
+	    (list = cJSON_AddArrayToObject(ri, table)) == NULL)
+		goto oom;
+	for (i = 0; i < n; i++)
+		if (!cJSON_AddItemToArray(list, cJSON_Duplicate(requests[i], 1)))
+			goto oom;
+	for (attempt = 0;; attempt++) {
+		if (ddb_call(d, "BatchWriteItem", req, &resp, NULL))
+			goto done;
+		un = cJSON_GetObjectItemCaseSensitive(resp, "UnprocessedItems");
+		if (!cJSON_IsObject(un) || un->child == NULL)
+			break;
+		if (attempt + 1 >= d->max_attempts) {
+			err_set(EX_TEMPFAIL, "DynamoDB BatchWriteItem: items "
+			                     "still unprocessed after %d attempts",
+			    attempt + 1);
+			goto done;
+		}
+		cJSON_ReplaceItemInObjectCaseSensitive(req, "RequestItems",
+		    cJSON_DetachItemFromObjectCaseSensitive(resp,
+		        "UnprocessedItems"));
+		cJSON_Delete(resp);
+		resp = NULL;
+		http_sleep_ms(http_backoff_ms(&backoff, attempt));
+	}
+	rc = 0;
+	goto done;
+oom:
+	err_set(EX_SOFTWARE, "out of memory");
+done:
+	cJSON_Delete(resp);
+	cJSON_Delete(req);
+	return (rc);
+}
+
+int
+ddb_batch_write(struct ddb *d, const char *table, cJSON *const *requests,
+    size_t n)
+{
+	size_t i, k;
+
+	for (i = 0; i < n; i += k) {
+		k = n - i < BATCH_MAX ? n - i : BATCH_MAX;
+		if (batch_write_one(d, table, requests + i, k))
+			return (-1);
+	}
+	return (0);
+}
+
+/* Whether the DescribeTable answer shows the table and every global
+ * secondary index ACTIVE. */
+static int
+all_active(const cJSON *resp)
+{
+	const cJSON *t = cJSON_GetObjectItemCaseSensitive(resp, "Table"), *gsi;
+	const char *s = jsonio_string(t, "TableStatus");
+
+	if (s == NULL || strcmp(s, "ACTIVE") != 0)
+		return (0);
+	cJSON_ArrayForEach(gsi,
+	    cJSON_GetObjectItemCaseSensitive(t, "GlobalSecondaryIndexes")) {
+		s = jsonio_string(gsi, "IndexStatus");
+		if (s != NULL && strcmp(s, "ACTIVE") != 0)
+			return (0);
+	}
+	return (1);
+}
+
+int
+ddb_wait_active(struct ddb *d, const char *table, long max_ms)
+{
+	long long start = clock_monotonic_ms();
+	cJSON *req = cJSON_CreateObject(), *resp = NULL;
+	long wait = 100;
+	int rc = -1;
+
+	if (req == NULL || !cJSON_AddStringToObject(req, "TableName", table)) {
+		err_set(EX_SOFTWARE, "out of memory");
+		goto done;
+	}
+	for (;;) {
+		if (ddb_call(d, "DescribeTable", req, &resp, NULL))
+			goto done;
+		if (all_active(resp))
+			break;
+		cJSON_Delete(resp);
+		resp = NULL;
+		if (clock_monotonic_ms() - start > max_ms) {
+			err_set(EX_TEMPFAIL, "table %s is not ACTIVE after %ld s",
+			    table, max_ms / 1000);
+			goto done;
+		}
+		http_sleep_ms(wait);
+		wait = wait < 2000 ? wait * 2 : 2000;
+	}
+	rc = 0;
+done:
+	cJSON_Delete(resp);
+	cJSON_Delete(req);
+	return (rc);
+}

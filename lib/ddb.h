@@ -1,0 +1,71 @@
+/*
+ * ddb: DynamoDB's JSON protocol (X-Amz-Target: DynamoDB_20120810.OP,
+ * application/x-amz-json-1.0), signed with SigV4, retried as the AWS
+ * SDKs do: throttling, 5xx, transport errors and a failed CRC32 of the
+ * response are retried with full-jitter backoff; everything else is an
+ * answer.
+ *
+ * Requests and answers are cJSON trees in DynamoDB's own shape (items of
+ * AttributeValues; see ddbjson for plain JSON).  Errors are reported once
+ * with the SPEC section 3 class of their __type:
+ *   ConditionalCheckFailedException, TransactionConflictException  73
+ *   ValidationException, SerializationException                    65
+ *   throttling that outlasts the retries                           75
+ *   UnrecognizedClient, InvalidSignature, AccessDenied, ExpiredToken,
+ *   MissingAuthenticationToken, IncompleteSignature                77
+ *   ResourceNotFoundException (no table: run csc-store init)       78
+ *   5xx, transport errors, unreadable answers                      69
+ */
+#ifndef CSC_DDB_H
+#define CSC_DDB_H
+
+#include <cjson/cJSON.h>
+
+#include "aws.h"
+
+struct ddb {
+	struct aws_credentials creds;
+	char *region;
+	struct aws_endpoint ep;
+	int max_attempts;
+	char last_type[96]; /* __type of the last error answer, "" if none */
+};
+
+/* ddb_init(d): credentials, region and endpoint, resolved once.
+ * Returns 0, or -1 after err_set (EX_CONFIG without credentials). */
+int ddb_init(struct ddb *d);
+
+/* ddb_free(d): wipe the credentials, free D's memory. */
+void ddb_free(struct ddb *d);
+
+/* ddb_call(d, op, req, out, expected): send OP ("PutItem") with the
+ * request body REQ.  Returns 0 with the answer in *OUT (the caller frees
+ * it; {} for an empty answer); 1 when DynamoDB answered with the error
+ * EXPECTED (the __type's name after '#', such as
+ * "ConditionalCheckFailedException"; NULL for none), reported to no one,
+ * *OUT the error body; -1 after err_set for any other failure, *OUT NULL.
+ * D->last_type holds the error's name either way. */
+int ddb_call(struct ddb *d, const char *op, const cJSON *req, cJSON **out,
+    const char *expected);
+
+/* ddb_query_all(d, req, on_item, ctx): Query (or Scan, with op "Scan")
+ * page after page, following LastEvaluatedKey, calling ON_ITEM for every
+ * item until it returns nonzero.  Returns 0, or -1 after err_set (or
+ * ON_ITEM's nonzero return, passed through as -1 with whatever it
+ * reported). */
+int ddb_query_all(struct ddb *d, const char *op, const cJSON *req,
+    int (*on_item)(const cJSON *item, void *ctx), void *ctx);
+
+/* ddb_batch_write(d, table, requests, n): BatchWriteItem of N
+ * WriteRequests ({"PutRequest":...} or {"DeleteRequest":...}) in batches
+ * of 25, sending UnprocessedItems again with backoff until none remain or
+ * the attempts run out (EX_TEMPFAIL).  Returns 0 or -1 after err_set. */
+int ddb_batch_write(struct ddb *d, const char *table, cJSON *const *requests,
+    size_t n);
+
+/* ddb_wait_active(d, table, max_ms): DescribeTable until the table and its
+ * indexes are ACTIVE, for at most MAX_MS.  Returns 0, or -1 after err_set
+ * (EX_TEMPFAIL when it stays in CREATING/UPDATING). */
+int ddb_wait_active(struct ddb *d, const char *table, long max_ms);
+
+#endif /* !CSC_DDB_H */

@@ -1,0 +1,75 @@
+/*
+ * store: csc's data model (SPEC section 5) on DynamoDB and S3: the
+ * conversation, code and job records of one table, the objects of one
+ * bucket, and the order of writes that keeps them consistent (objects
+ * first, then the metadata that points at them; on delete, the other way
+ * round).
+ *
+ * Every operation takes and returns plain JSON (cJSON trees the caller
+ * owns) and reports failures once with err_set, classed as SPEC section 3
+ * says; ids are checked to be lowercase UUIDs before they reach a key.
+ */
+#ifndef CSC_STORE_H
+#define CSC_STORE_H
+
+#include <cjson/cJSON.h>
+
+#include "ddb.h"
+#include "s3.h"
+
+#define STORE_DEFAULT_TABLE "CloudServiceCreator"
+#define STORE_DEFAULT_BUCKET "cloudservicecreator-code"
+#define STORE_JOBS_INDEX "jobs-by-lease"
+#define STORE_JOB_QUEUE "active"  /* job_queue of pending/running jobs */
+#define STORE_PENDING_GRACE 120   /* s a pending job waits for its runner */
+
+struct store {
+	struct ddb ddb;
+	struct s3 s3;
+	const char *table;  /* CSC_TABLE */
+	const char *bucket; /* CSC_BUCKET */
+	int have_ddb, have_s3;
+	size_t parallel; /* uploads at once */
+};
+
+/* store_open(st, need_s3): resolve configuration and credentials for
+ * DynamoDB, and for S3 when NEED_S3.  Returns 0 or -1 after err_set. */
+int store_open(struct store *st, int need_s3);
+void store_close(struct store *st);
+
+/* store_valid_id(id): 1 if ID is a lowercase UUID, else 0. */
+int store_valid_id(const char *id);
+
+/* store_check_id(what, id): as store_valid_id, reporting EX_DATAERR
+ * ("WHAT 'ID' is not a lowercase UUID") when it is not one. */
+int store_check_id(const char *what, const char *id);
+
+/* Conversations: the interview state of csc-ask, one item each. */
+cJSON *store_put_conversation(struct store *st, const cJSON *state);
+cJSON *store_get_conversation(struct store *st, const char *id);
+cJSON *store_delete_conversation(struct store *st, const char *id);
+
+/* Code bundles: put_code reads csc-generate's output. */
+cJSON *store_put_code(struct store *st, const cJSON *bundle);
+enum store_files { STORE_META_ONLY, STORE_CHECK, STORE_CONTENT };
+cJSON *store_get_code(struct store *st, const char *service,
+    const char *code, enum store_files files);
+cJSON *store_export(struct store *st, const char *service, const char *code,
+    const char *dir);
+cJSON *store_get_service(struct store *st, const char *id);
+cJSON *store_delete_service(struct store *st, const char *id);
+
+/* Jobs: the CODE# item of an asynchronous generation. */
+cJSON *store_put_job(struct store *st, const cJSON *req);
+cJSON *store_claim_job(struct store *st, const char *service,
+    const char *code, long lease);
+cJSON *store_finish_job(struct store *st, const char *service,
+    const char *code, const char *status, const char *error);
+cJSON *store_list_jobs(struct store *st, int expired_only);
+
+/* store_init(st): create the table and the bucket (SPEC section 5);
+ * idempotent.  Returns what it did, with warnings for what the endpoint
+ * lacks. */
+cJSON *store_init(struct store *st);
+
+#endif /* !CSC_STORE_H */

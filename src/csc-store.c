@@ -1,0 +1,312 @@
+/*
+ * csc-store: csc's records in DynamoDB and its code bundles in S3 (SPEC
+ * section 5), one subcommand per operation, JSON in and JSON out.
+ *
+ *   csc-store init                          table and bucket, idempotent
+ *   csc-store put-conversation < state      conditional on its version
+ *   csc-store get-conversation ID
+ *   csc-store put-code < bundle             objects, then metadata
+ *   csc-store get-code [--content] S C
+ *   csc-store claim-job S C --lease N       ... and the other job verbs
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "err.h"
+#include "http.h"
+#include "jsonio.h"
+#include "store.h"
+
+/* put-code reads six whole files: more than the usual 1 MiB of input. */
+#define BUNDLE_LIMIT ((size_t)64 << 20)
+#define LEASE_MAX 86400L
+
+enum cmd {
+	INIT, PUT_CONVERSATION, GET_CONVERSATION, DELETE_CONVERSATION,
+	PUT_CODE, GET_CODE, EXPORT, GET_SERVICE, DELETE_SERVICE, PUT_JOB,
+	CLAIM_JOB, FINISH_JOB, LIST_JOBS
+};
+
+/* Each subcommand: its name, how many ids it takes, whether it reads
+ * standard input and needs S3. */
+static const struct command {
+	const char *name;
+	enum cmd cmd;
+	int nids;
+	int reads_stdin;
+	int needs_s3;
+} commands[] = {
+	{"init", INIT, 0, 0, 1},
+	{"put-conversation", PUT_CONVERSATION, 0, 1, 0},
+	{"get-conversation", GET_CONVERSATION, 1, 0, 0},
+	{"delete-conversation", DELETE_CONVERSATION, 1, 0, 0},
+	{"put-code", PUT_CODE, 0, 1, 1},
+	{"get-code", GET_CODE, 2, 0, 1},
+	{"export", EXPORT, 2, 0, 1},
+	{"get-service", GET_SERVICE, 1, 0, 0},
+	{"delete-service", DELETE_SERVICE, 1, 0, 1},
+	{"put-job", PUT_JOB, 0, 1, 0},
+	{"claim-job", CLAIM_JOB, 2, 0, 0},
+	{"finish-job", FINISH_JOB, 2, 0, 0},
+	{"list-jobs", LIST_JOBS, 0, 0, 0},
+};
+
+struct options {
+	const struct command *c;
+	const char *ids[2];
+	enum store_files files; /* get-code */
+	const char *dir;        /* export */
+	long lease;             /* claim-job */
+	const char *status;     /* finish-job */
+	const char *error;      /* finish-job */
+	int expired;            /* list-jobs */
+	long parallel;          /* put-code */
+};
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: csc-store [-v] init\n"
+	    "       csc-store [-v] put-conversation < state.json\n"
+	    "       csc-store [-v] get-conversation ID\n"
+	    "       csc-store [-v] delete-conversation ID\n"
+	    "       csc-store [-v] put-code [--parallel N] < bundle.json\n"
+	    "       csc-store [-v] get-code [--content | --check] SERVICE CODE\n"
+	    "       csc-store [-v] export SERVICE CODE --dir DIR\n"
+	    "       csc-store [-v] get-service ID\n"
+	    "       csc-store [-v] delete-service ID\n"
+	    "       csc-store [-v] put-job < job.json\n"
+	    "       csc-store [-v] claim-job SERVICE CODE --lease SECONDS\n"
+	    "       csc-store [-v] finish-job SERVICE CODE --status done|failed\n"
+	    "                      [--error TEXT]\n"
+	    "       csc-store [-v] list-jobs [--expired]\n"
+	    "\n"
+	    "csc's records in DynamoDB (CSC_TABLE, default CloudServiceCreator)\n"
+	    "and code bundles in S3 (CSC_BUCKET, default\n"
+	    "cloudservicecreator-code).  JSON in on standard input, JSON out on\n"
+	    "standard output; ids are lowercase UUIDs.  See csc-store(1).\n"
+	    "\n"
+	    "  -v, --verbose  log requests on standard error\n"
+	    "  -h, --help     this text\n"
+	    "  -V, --version  the version\n");
+}
+
+static long
+parse_long(const char *s, long min, long max)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || v < min || v > max)
+		return (-1);
+	return (v);
+}
+
+/* The subcommand's own options and ids, from ARGV[0] (its name) on.
+ * Returns 0, or -1 after err_set(EX_USAGE, ...). */
+static int
+parse_command(int argc, char *argv[], struct options *o)
+{
+	static const struct option longopts[] = {
+	    {"content", no_argument, NULL, 'c'},
+	    {"check", no_argument, NULL, 'k'},
+	    {"dir", required_argument, NULL, 'd'},
+	    {"lease", required_argument, NULL, 'l'},
+	    {"status", required_argument, NULL, 's'},
+	    {"error", required_argument, NULL, 'e'},
+	    {"expired", no_argument, NULL, 'x'},
+	    {"parallel", required_argument, NULL, 'p'},
+	    {NULL, 0, NULL, 0}};
+	const char *allowed;
+	size_t i;
+	int c, nids = 0;
+
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(argv[0], commands[i].name) == 0)
+			o->c = &commands[i];
+	if (o->c == NULL) {
+		err_set(EX_USAGE, "unknown command '%.64s' (try --help)", argv[0]);
+		return (-1);
+	}
+	switch (o->c->cmd) {
+	case GET_CODE: allowed = "ck"; break;
+	case EXPORT: allowed = "d"; break;
+	case CLAIM_JOB: allowed = "l"; break;
+	case FINISH_JOB: allowed = "se"; break;
+	case LIST_JOBS: allowed = "x"; break;
+	case PUT_CODE: allowed = "p"; break;
+	default: allowed = ""; break;
+	}
+	optind = 0; /* GNU getopt: start afresh on the subcommand's words */
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
+		if (c == '?' || c == ':' || strchr(allowed, c) == NULL) {
+			err_set(EX_USAGE, "%s: %s option %s", o->c->name,
+			    c == ':' ? "missing value for" : "unknown",
+			    argv[optind - 1]);
+			return (-1);
+		}
+		switch (c) {
+		case 'c': o->files = STORE_CONTENT; break;
+		case 'k': o->files = STORE_CHECK; break;
+		case 'd': o->dir = optarg; break;
+		case 's': o->status = optarg; break;
+		case 'e': o->error = optarg; break;
+		case 'x': o->expired = 1; break;
+		case 'l':
+			if ((o->lease = parse_long(optarg, 1, LEASE_MAX)) < 0) {
+				err_set(EX_USAGE, "--lease must be 1..%ld seconds",
+				    LEASE_MAX);
+				return (-1);
+			}
+			break;
+		case 'p':
+			if ((o->parallel = parse_long(optarg, 1, 16)) < 0) {
+				err_set(EX_USAGE, "--parallel must be 1..16");
+				return (-1);
+			}
+			break;
+		}
+	}
+	for (i = (size_t)optind; i < (size_t)argc; i++) {
+		if (nids == o->c->nids) {
+			err_set(EX_USAGE, "%s: unexpected argument '%.64s'",
+			    o->c->name, argv[i]);
+			return (-1);
+		}
+		o->ids[nids++] = argv[i];
+	}
+	if (nids < o->c->nids) {
+		err_set(EX_USAGE, "%s: expected %d id%s (try --help)", o->c->name,
+		    o->c->nids, o->c->nids > 1 ? "s" : "");
+		return (-1);
+	}
+	if ((o->c->cmd == EXPORT && o->dir == NULL) ||
+	    (o->c->cmd == CLAIM_JOB && o->lease == 0) ||
+	    (o->c->cmd == FINISH_JOB && o->status == NULL)) {
+		err_set(EX_USAGE, "%s: %s is required", o->c->name,
+		    o->c->cmd == EXPORT      ? "--dir"
+		    : o->c->cmd == CLAIM_JOB ? "--lease"
+		                             : "--status");
+		return (-1);
+	}
+	return (0);
+}
+
+/* The global options; returns the index of the subcommand, 0 when done
+ * (--help, --version), -1 after a usage error. */
+static int
+parse_options(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+	    {"verbose", no_argument, NULL, 'v'},
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
+	    {NULL, 0, NULL, 0}};
+	int c;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+vhV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'v':
+			err_set_verbose(1);
+			break;
+		case 'h':
+			usage(stdout);
+			return (0);
+		case 'V':
+			printf("csc-store %s\n", CSC_VERSION);
+			return (0);
+		default:
+			err_set(EX_USAGE, "unknown option %s (try --help)",
+			    argv[optind - 1]);
+			return (-1);
+		}
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		err_set(EX_USAGE, "no command given");
+		return (-1);
+	}
+	return (optind);
+}
+
+static cJSON *
+run(struct store *st, const struct options *o, const cJSON *in)
+{
+	switch (o->c->cmd) {
+	case INIT: return (store_init(st));
+	case PUT_CONVERSATION: return (store_put_conversation(st, in));
+	case GET_CONVERSATION: return (store_get_conversation(st, o->ids[0]));
+	case DELETE_CONVERSATION:
+		return (store_delete_conversation(st, o->ids[0]));
+	case PUT_CODE: return (store_put_code(st, in));
+	case GET_CODE:
+		return (store_get_code(st, o->ids[0], o->ids[1], o->files));
+	case EXPORT: return (store_export(st, o->ids[0], o->ids[1], o->dir));
+	case GET_SERVICE: return (store_get_service(st, o->ids[0]));
+	case DELETE_SERVICE: return (store_delete_service(st, o->ids[0]));
+	case PUT_JOB: return (store_put_job(st, in));
+	case CLAIM_JOB:
+		return (store_claim_job(st, o->ids[0], o->ids[1], o->lease));
+	case FINISH_JOB:
+		return (store_finish_job(st, o->ids[0], o->ids[1], o->status,
+		    o->error));
+	case LIST_JOBS: return (store_list_jobs(st, o->expired));
+	}
+	err_set(EX_SOFTWARE, "unhandled command");
+	return (NULL);
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct options o;
+	struct store st;
+	cJSON *in = NULL, *out = NULL;
+	int first, rc = -1;
+
+	err_init("csc-store");
+	signal(SIGPIPE, SIG_IGN);
+	memset(&o, 0, sizeof(o));
+	memset(&st, 0, sizeof(st));
+	if ((first = parse_options(argc, argv)) <= 0)
+		return (first == 0 ? 0 : err_code());
+	if (parse_command(argc - first, argv + first, &o))
+		return (err_code());
+	/* DynamoDB numbers keep their digits: 0.10 is not 0.1000000000001. */
+	jsonio_exact_numbers(1);
+	if (o.c->reads_stdin &&
+	    (in = jsonio_read(stdin, getenv("CSC_MAX_INPUT")
+	                                 ? jsonio_limit()
+	                                 : (o.c->cmd == PUT_CODE ? BUNDLE_LIMIT
+	                                                         : jsonio_limit()))) ==
+	        NULL)
+		goto done;
+	if (store_open(&st, o.c->needs_s3))
+		goto done;
+	if (o.parallel > 0)
+		st.parallel = (size_t)o.parallel;
+	if ((out = run(&st, &o, in)) == NULL || jsonio_write(stdout, out))
+		goto done;
+	rc = 0;
+done:
+	cJSON_Delete(out);
+	cJSON_Delete(in);
+	store_close(&st);
+	http_cleanup();
+	if (rc == 0 && (ferror(stdout) || fclose(stdout))) {
+		err_set(EX_IOERR, "writing output: %s", strerror(errno));
+		rc = -1;
+	}
+	return (rc ? err_code() : 0);
+}

@@ -1,0 +1,596 @@
+#!/usr/bin/env bats
+# shellcheck disable=SC2030,SC2031,SC2154 # bats: run sets $output/$status, @test bodies run in subshells
+# csc-store against the local stack, every request through the signature-
+# checking, fault-injecting proxy (deploy/local/stack up --sigproxy), with
+# boto3 and the aws CLI as independent readers of what it writes.
+
+load helper
+
+ORACLE="$CSC_TOP/tests/oracle/ddb_item.py"
+
+setup_file() {
+	STACK_DIR=$(mktemp -d)
+	export STACK_DIR
+	env -u ANTHROPIC_API_KEY "$CSC_TOP/deploy/local/stack" up --sigproxy "$STACK_DIR" >/dev/null
+	# A temporary key with a session token that needs encoding.
+	export TOKEN='IQoJb3JpZ2luX2VjE+temporary/session=token'
+	jq --arg t "$TOKEN" '. + {"ASIASTORETEMPKEY": {"secret": "store-temp-secret", "token": $t}}' \
+		"$STACK_DIR/credentials.json" >"$STACK_DIR/credentials.json.tmp"
+	mv "$STACK_DIR/credentials.json.tmp" "$STACK_DIR/credentials.json"
+	# shellcheck source=/dev/null
+	source "$STACK_DIR/env"
+	csc-store init >/dev/null
+}
+
+teardown_file() {
+	"$CSC_TOP/deploy/local/stack" down "$STACK_DIR"
+	rm -rf "$STACK_DIR"
+}
+
+setup() {
+	# shellcheck source=/dev/null
+	source "$STACK_DIR/env"
+	rm -f "$STACK_DIR/faults-s3.json" "$STACK_DIR/faults-dynamodb.json"
+	# Short retry schedules keep the fault tests quick.
+	export AWS_MAX_ATTEMPTS=4
+}
+
+new_id() {
+	cat /proc/sys/kernel/random/uuid
+}
+
+# faults SERVICE JSON: install a proxy fault script, atomically.
+faults() {
+	printf '%s\n' "$2" >"$STACK_DIR/faults-$1.json.tmp"
+	mv -f "$STACK_DIR/faults-$1.json.tmp" "$STACK_DIR/faults-$1.json"
+}
+
+# bundle SERVICE CODE [BIG]: csc-generate's output for the six files, some
+# with unicode, README.md of BIG bytes (default 1 MiB).
+bundle() {
+	python3 "$CSC_TOP/tests/fixtures/store/bundle.py" "$@"
+}
+
+# sig_ok_since SERVICE N: the requests after line N of the proxy's log
+# were there, and every one had a right signature.
+sig_ok_since() {
+	tail -n "+$(($2 + 1))" "$STACK_DIR/$1-requests.jsonl" |
+		jq -s -e 'length > 0 and all(.sig == "ok")' >/dev/null
+}
+
+# answer_through_store ID TEXT: answer conversation ID's current step, the
+# pipeline of SPEC section 8.
+answer_through_store() {
+	set -o pipefail
+	csc-store get-conversation "$1" | csc-ask answer "$2" | csc-store put-conversation
+}
+
+# message_through_store ID FILTER: a message request whose step and message
+# come from the jq FILTER applied to the stored state.
+message_through_store() {
+	set -o pipefail
+	csc-store get-conversation "$1" |
+		jq -c "{action: \"message\", conversation: .} + ($2)" |
+		csc-ask | csc-store put-conversation
+}
+
+log_lines() {
+	wc -l <"$STACK_DIR/$1-requests.jsonl"
+}
+
+@test "init creates the table and bucket of SPEC section 5; a second run changes nothing" {
+	run --separate-stderr csc-store init
+	assert_success
+	assert_equal "$(jq -c .created <<<"$output")" '{"table":false,"bucket":false}'
+	assert_equal "$(jq -c .warnings <<<"$output")" '[]'
+	run aws dynamodb describe-table --table-name CloudServiceCreator --output json
+	assert_success
+	assert_equal "$(jq -c '[.Table.KeySchema[] | [.AttributeName, .KeyType]]' <<<"$output")" \
+		'[["pk","HASH"],["sk","RANGE"]]'
+	assert_equal "$(jq -r '.Table.BillingModeSummary.BillingMode' <<<"$output")" PAY_PER_REQUEST
+	assert_equal "$(jq -c '[.Table.GlobalSecondaryIndexes[] | .IndexName, [.KeySchema[].AttributeName]]' <<<"$output")" \
+		'["jobs-by-lease",["job_queue","lease_until"]]'
+	run aws dynamodb describe-time-to-live --table-name CloudServiceCreator \
+		--query 'TimeToLiveDescription.[TimeToLiveStatus, AttributeName]' --output text
+	assert_output $'ENABLED\texpires_at'
+	run aws s3api get-bucket-versioning --bucket cloudservicecreator-code --query Status --output text
+	assert_output Enabled
+	run aws s3api get-public-access-block --bucket cloudservicecreator-code --output json
+	assert_equal "$(jq -c '.PublicAccessBlockConfiguration | [.[]] | unique' <<<"$output")" '[true]'
+	run aws s3api get-bucket-encryption --bucket cloudservicecreator-code \
+		--query 'ServerSideEncryptionConfiguration.Rules[0].ApplyServerSideEncryptionByDefault.SSEAlgorithm' --output text
+	assert_output AES256
+	run aws s3api get-bucket-lifecycle-configuration --bucket cloudservicecreator-code --output json
+	assert_equal "$(jq -c '.Rules[0] | [.Status, .NoncurrentVersionExpiration.NoncurrentDays]' <<<"$output")" '["Enabled",30]'
+}
+
+@test "init on a fresh table and bucket creates both, then settles" {
+	export CSC_TABLE=InitTest CSC_BUCKET=init-test-bucket
+	run --separate-stderr csc-store init
+	assert_success
+	assert_equal "$(jq -c .created <<<"$output")" '{"table":true,"bucket":true}'
+	run --separate-stderr csc-store init
+	assert_success
+	assert_equal "$(jq -c .created <<<"$output")" '{"table":false,"bucket":false}'
+}
+
+@test "put-code then get-code --content gives back the same bytes, unicode and 1 MiB included" {
+	local sid cid
+	sid=$(new_id) cid=$(new_id)
+	bundle "$sid" "$cid" >"$BATS_TEST_TMPDIR/in.json"
+	run --separate-stderr csc-store put-code <"$BATS_TEST_TMPDIR/in.json"
+	assert_success
+	# The output is the metadata without contents, in csc-presign's shape.
+	assert_equal "$(jq -r '.bucket, .status, (.files | length), ([.files[].content] | unique | tostring)' <<<"$output")" \
+		$'cloudservicecreator-code\ndone\n6\n[null]'
+	assert_equal "$(jq -r '.files[] | select(.name == "README.md") | .size, .key' <<<"$output")" \
+		"1048576
+$sid/$cid/README.md"
+	jq -e '.files | all(.version_id | type == "string")' <<<"$output" >/dev/null
+	csc-store get-code --content "$sid" "$cid" >"$BATS_TEST_TMPDIR/got.json"
+	python3 - "$BATS_TEST_TMPDIR/in.json" "$BATS_TEST_TMPDIR/got.json" <<'EOF'
+import json, sys, hashlib
+want = {f["name"]: f["content"] for f in json.load(open(sys.argv[1]))["files"]}
+got = json.load(open(sys.argv[2]))
+assert {f["name"]: f["content"] for f in got["files"]} == want, "contents differ"
+for f in got["files"]:
+    assert f["sha256"] == hashlib.sha256(want[f["name"]].encode()).hexdigest()
+    assert f["size"] == len(want[f["name"]].encode())
+assert got["status"] == "done" and got["model"] == "claude-test"
+assert str(got["cost_usd"]) == "0.0531" and got["usage"]["output_tokens"] == 3400
+EOF
+}
+
+@test "csc-store put-code | csc-presign gives URLs that curl downloads to the same bytes" {
+	local sid cid name url
+	sid=$(new_id) cid=$(new_id)
+	bundle "$sid" "$cid" 70000 >"$BATS_TEST_TMPDIR/in.json"
+	csc-store put-code <"$BATS_TEST_TMPDIR/in.json" | csc-presign >"$BATS_TEST_TMPDIR/urls.json"
+	[ "$(jq '.files | length' "$BATS_TEST_TMPDIR/urls.json")" -eq 6 ]
+	while IFS=$'\t' read -r name url; do
+		curl -sSf -o "$BATS_TEST_TMPDIR/got" "$url"
+		jq -j --arg n "$name" '.files[] | select(.name == $n) | .content' \
+			"$BATS_TEST_TMPDIR/in.json" >"$BATS_TEST_TMPDIR/want"
+		cmp "$BATS_TEST_TMPDIR/want" "$BATS_TEST_TMPDIR/got"
+	done < <(jq -r '.files[] | [.name, .url] | @tsv' "$BATS_TEST_TMPDIR/urls.json")
+}
+
+@test "objects carry the SHA-256 that head-object --checksum-mode reports and csc-store recorded" {
+	local sid cid key sum b64
+	sid=$(new_id) cid=$(new_id)
+	bundle "$sid" "$cid" 1000 | csc-store put-code >"$BATS_TEST_TMPDIR/out.json"
+	while IFS=$'\t' read -r key sum; do
+		b64=$(python3 -c 'import base64, sys; print(base64.b64encode(bytes.fromhex(sys.argv[1])).decode())' "$sum")
+		run aws s3api head-object --bucket cloudservicecreator-code --key "$key" \
+			--checksum-mode ENABLED --output json
+		assert_success
+		assert_equal "$(jq -r .ChecksumSHA256 <<<"$output")" "$b64"
+		assert_equal "$(jq -r .Metadata.sha256 <<<"$output")" "$sum"
+	done < <(jq -r '.files[] | [.key, .sha256] | @tsv' "$BATS_TEST_TMPDIR/out.json")
+	run --separate-stderr csc-store get-code --check "$sid" "$cid"
+	assert_success
+	assert_equal "$(jq -c '[.files[].verified] | unique' <<<"$output")" '[true]'
+}
+
+@test "boto3's TypeDeserializer reads csc-store's items as the documents csc-store returns" {
+	local id sid cid
+	id=$(csc-ask start | csc-store put-conversation | jq -r .conversation_id)
+	run python3 "$ORACLE" get "CONVERSATION#$id" DATA
+	assert_success
+	# The item is the state with its key, and expires_at in epoch seconds
+	# for DynamoDB's time to live.
+	assert_equal "$(jq -S -c 'del(.pk, .sk, .expires_at)' <<<"$output")" \
+		"$(csc-store get-conversation "$id" | jq -S -c 'del(.expires_at)')"
+	assert_equal "$(jq -r '.expires_at | todate' <<<"$output")" \
+		"$(csc-store get-conversation "$id" | jq -r .expires_at)"
+	sid=$(new_id) cid=$(new_id)
+	bundle "$sid" "$cid" 100 | csc-store put-code >/dev/null
+	run python3 "$ORACLE" get "SERVICE#$sid" "CODE#$cid"
+	assert_success
+	assert_equal "$(jq -S -c 'del(.pk, .sk)' <<<"$output")" \
+		"$(csc-store get-code "$sid" "$cid" | jq -S -c 'del(.service_id, .code_id)')"
+	run aws dynamodb get-item --table-name CloudServiceCreator --output json \
+		--key "{\"pk\": {\"S\": \"SERVICE#$sid\"}, \"sk\": {\"S\": \"METADATA\"}}"
+	assert_equal "$(jq -r '.Item.latest_code_id.S, .Item.service_data.M.vendor.S' <<<"$output")" \
+		"$cid
+Cisco"
+}
+
+@test "items boto3 writes in the documented shape are read by csc-store" {
+	local id sid cid
+	id=$(new_id) sid=$(new_id) cid=$(new_id)
+	python3 "$ORACLE" put "CONVERSATION#$id" DATA <<EOF
+{"conversation_id": "$id", "step": 3, "status": "open", "version": 3,
+ "answers": {"service_type": "vRouter", "vendor": "Juniper"},
+ "history": [{"step": 1, "answer": "vRouter"}], "ratio": 0.25,
+ "big": 123456789012345678901234567890, "expires_at": 4102444800}
+EOF
+	run --separate-stderr csc-store get-conversation "$id"
+	assert_success
+	assert_equal "$(jq -S -c 'del(.big)' <<<"$output")" \
+		"{\"answers\":{\"service_type\":\"vRouter\",\"vendor\":\"Juniper\"},\"conversation_id\":\"$id\",\"expires_at\":\"2100-01-01T00:00:00Z\",\"history\":[{\"answer\":\"vRouter\",\"step\":1}],\"ratio\":0.25,\"status\":\"open\",\"step\":3,\"version\":3}"
+	# Big numbers keep their digits (jq would round them).
+	assert_output --partial '"big":123456789012345678901234567890'
+	python3 "$ORACLE" put "SERVICE#$sid" "CODE#$cid" <<EOF
+{"status": "done", "bucket": "cloudservicecreator-code", "model": "m",
+ "files": [{"name": "a.txt", "key": "$sid/$cid/a.txt", "size": 1,
+            "sha256": "ca978112ca1bbdcafac231b39a23dc4da786eff8147c4e72b9807785afee48bb",
+            "version_id": null, "content_type": "text/plain"}]}
+EOF
+	run --separate-stderr csc-store get-code "$sid" "$cid"
+	assert_success
+	assert_equal "$(jq -c '[.status, .files[0].name, .files[0].size, .service_id]' <<<"$output")" \
+		"[\"done\",\"a.txt\",1,\"$sid\"]"
+}
+
+@test "numbers keep their exact decimal text through DynamoDB" {
+	local id
+	id=$(new_id)
+	run --separate-stderr csc-store put-conversation <<EOF
+{"conversation_id":"$id","version":1,"n":12345678901234567890123,"pi":3.14159265358979323846264,"neg":-42}
+EOF
+	assert_success
+	run --separate-stderr csc-store get-conversation "$id"
+	assert_success
+	assert_output "{\"conversation_id\":\"$id\",\"version\":1,\"n\":12345678901234567890123,\"pi\":3.14159265358979323846264,\"neg\":-42}"
+	run aws dynamodb get-item --table-name CloudServiceCreator --output json \
+		--key "{\"pk\": {\"S\": \"CONVERSATION#$id\"}, \"sk\": {\"S\": \"DATA\"}}"
+	assert_equal "$(jq -r '.Item.n.N, .Item.pi.N' <<<"$output")" \
+		"12345678901234567890123
+3.14159265358979323846264"
+}
+
+@test "of 20 concurrent put-conversation calls with the same version, exactly one succeeds" {
+	local id i rc
+	csc-ask start >"$BATS_TEST_TMPDIR/s1.json"
+	csc-store put-conversation <"$BATS_TEST_TMPDIR/s1.json" >/dev/null
+	id=$(jq -r .conversation_id "$BATS_TEST_TMPDIR/s1.json")
+	# Twenty writers, each with its own version-2 state (different notes).
+	for i in $(seq 20); do
+		jq -c --arg i "$i" '.version = 2 | .note = $i' "$BATS_TEST_TMPDIR/s1.json" >"$BATS_TEST_TMPDIR/w$i.json"
+	done
+	for i in $(seq 20); do
+		(
+			rc=0
+			csc-store put-conversation <"$BATS_TEST_TMPDIR/w$i.json" >"$BATS_TEST_TMPDIR/o$i" 2>/dev/null || rc=$?
+			echo "$rc" >"$BATS_TEST_TMPDIR/rc$i"
+		) &
+	done
+	wait
+	run cat "$BATS_TEST_TMPDIR"/rc*
+	assert_equal "$(grep -c '^0$' <<<"$output")" 1
+	assert_equal "$(grep -c '^73$' <<<"$output")" 19
+	# Losers printed nothing; the stored note is the winner's.
+	assert_equal "$(cat "$BATS_TEST_TMPDIR"/o* | wc -l)" 1
+	assert_equal "$(csc-store get-conversation "$id" | jq -r .note)" \
+		"$(cat "$BATS_TEST_TMPDIR"/o* | jq -r .note)"
+}
+
+@test "a put whose answer was lost is retried and is no conflict" {
+	local id
+	csc-ask start >"$BATS_TEST_TMPDIR/s.json"
+	id=$(jq -r .conversation_id "$BATS_TEST_TMPDIR/s.json")
+	# DynamoDB does the write, the answer never arrives; the retry finds
+	# its own state stored.
+	faults dynamodb '[{"match": {"target": "DynamoDB_20120810.PutItem"}, "action": "drop-after-forward", "times": 1}]'
+	run --separate-stderr csc-store put-conversation <"$BATS_TEST_TMPDIR/s.json"
+	assert_success
+	assert_equal "$(jq -r .conversation_id <<<"$output")" "$id"
+	run jq -s '[.[] | select(.fault == "drop-after-forward")] | length' "$STACK_DIR/dynamodb-requests.jsonl"
+	[ "$output" -ge 1 ]
+	# Another state with the same version is still a conflict.
+	jq '.note = "other"' "$BATS_TEST_TMPDIR/s.json" >"$BATS_TEST_TMPDIR/other.json"
+	run --separate-stderr csc-store put-conversation <"$BATS_TEST_TMPDIR/other.json"
+	assert_failure 73
+	assert_output ''
+}
+
+@test "a whole interview through get-conversation | csc-ask | put-conversation" {
+	local id answer
+	id=$(csc-ask start | csc-store put-conversation | jq -r .conversation_id)
+	# Names, numbers, odd case and spacing; features as a comma list.
+	for answer in ' vfirewall ' 2 'traffic filtering,  INTRUSION prevention' kubernetes \
+		'ha PAIR (active-passive)' ' postgresql' 'Must log every dropped packet'; do
+		run --separate-stderr answer_through_store "$id" "$answer"
+		assert_success
+	done
+	run --separate-stderr csc-store get-conversation "$id"
+	assert_success
+	assert_equal "$(jq -r '.status, .version' <<<"$output")" $'complete\n8'
+	assert_equal "$(jq -c '.service_data | [.service_type, .features, .deployment, .scale, .database, .requirements]' <<<"$output")" \
+		'["vFirewall",["Traffic Filtering","Intrusion Prevention"],"Kubernetes","HA pair (active-passive)","PostgreSQL","Must log every dropped packet"]'
+	# Features as a JSON array, through the same pipeline.
+	id=$(csc-ask start | csc-store put-conversation | jq -r .conversation_id)
+	for answer in vRouter 1; do
+		csc-store get-conversation "$id" | csc-ask answer "$answer" | csc-store put-conversation >/dev/null
+	done
+	run --separate-stderr message_through_store "$id" '{step: .step, message: .question.options[0:2]}'
+
+	assert_success
+	assert_equal "$(csc-store get-conversation "$id" | jq -c '.answers.features | length')" 2
+	# A stale answer (step 1 again, another value) is refused, nothing stored.
+	csc-store get-conversation "$id" |
+		jq -c '{action: "message", conversation: ., step: 1, message: "vNAT"}' >"$BATS_TEST_TMPDIR/stale.json"
+	run --separate-stderr csc-ask <"$BATS_TEST_TMPDIR/stale.json"
+
+	assert_failure 73
+	assert_equal "$(csc-store get-conversation "$id" | jq -r .answers.service_type)" vRouter
+}
+
+@test "get, delete: unknown and expired conversations are not found; bad ids are refused" {
+	local id
+	id=$(new_id)
+	run --separate-stderr csc-store get-conversation "$id"
+	assert_failure 66
+	assert_equal "$stderr" "csc-store: conversation $id not found"
+	run --separate-stderr csc-store delete-conversation "$id"
+	assert_failure 66
+	id=$(CSC_NOW=1000000000 csc-ask start | CSC_NOW=1000000000 csc-store put-conversation | jq -r .conversation_id)
+	run --separate-stderr csc-store get-conversation "$id"
+	assert_failure 66
+	assert_equal "$stderr" "csc-store: conversation $id expired at 2001-09-16T01:46:40Z"
+	run --separate-stderr env CSC_NOW=1000000001 csc-store get-conversation "$id"
+	assert_success
+	run --separate-stderr csc-store delete-conversation "$id"
+	assert_success
+	assert_output "{\"conversation_id\":\"$id\",\"deleted\":true}"
+	for id in ABCDEF00-0000-0000-0000-000000000000 '../../etc/passwd' '' \
+		"$(new_id)x" 'CONVERSATION#x' "$(new_id | tr - _)"; do
+		run --separate-stderr csc-store get-conversation "$id"
+		assert_failure 65
+		assert_output ''
+	done
+}
+
+@test "bad JSON, wrong shapes and usage errors get SPEC section 3's exit codes" {
+	local sid cid
+	sid=$(new_id) cid=$(new_id)
+	run --separate-stderr csc-store put-conversation <<<'{"conversation_id": '
+	assert_failure 65
+	assert_equal "$stderr" "csc-store: standard input: invalid JSON near byte 20"
+	# cJSON would cut the string at an escaped NUL and store the rest lost.
+	run --separate-stderr csc-store put-conversation <<<"{\"conversation_id\":\"$sid\",\"version\":1,\"x\":\"a\\u0000b\"}"
+	assert_failure 65
+	assert_equal "$stderr" 'csc-store: standard input: \u0000 in a JSON string at byte 76'
+	run --separate-stderr csc-store put-conversation <<<'[1]'
+	assert_failure 65
+	run --separate-stderr csc-store put-conversation <<<"{\"conversation_id\":\"$sid\",\"version\":0}"
+	assert_failure 65
+	run --separate-stderr csc-store put-conversation <<<"{\"conversation_id\":\"$sid\",\"version\":1,\"expires_at\":\"soon\"}"
+	assert_failure 65
+	run --separate-stderr csc-store put-code <<<"{\"service_id\":\"$sid\",\"code_id\":\"$cid\",\"files\":[]}"
+	assert_failure 65
+	run --separate-stderr csc-store put-code <<<"{\"service_id\":\"$sid\",\"code_id\":\"$cid\",\"files\":[{\"name\":\"../x\",\"content\":\"\"}]}"
+	assert_failure 65
+	assert_equal "$stderr" "csc-store: file 1: name must be a plain file name (no path, 1-255 bytes)"
+	run --separate-stderr csc-store put-code <<<"{\"service_id\":\"$sid\",\"code_id\":\"$cid\",\"files\":[{\"name\":\"a\",\"content\":1}]}"
+	assert_failure 65
+	run --separate-stderr csc-store put-code <<<"{\"service_id\":\"$sid\",\"code_id\":\"$cid\",\"files\":[{\"name\":\"a\",\"content\":\"\"},{\"name\":\"a\",\"content\":\"\"}]}"
+	assert_failure 65
+	run --separate-stderr csc-store put-code <<<"{\"service_id\":\"$sid\",\"code_id\":\"NOT-A-UUID\",\"files\":[{\"name\":\"a\",\"content\":\"\"}]}"
+	assert_failure 65
+	run --separate-stderr csc-store get-code "$sid" "$cid"
+	assert_failure 66
+	run --separate-stderr csc-store get-code "$sid"
+	assert_failure 64
+	run --separate-stderr csc-store frobnicate
+	assert_failure 64
+	run --separate-stderr csc-store get-code --lease 5 "$sid" "$cid"
+	assert_failure 64
+	run --separate-stderr csc-store claim-job "$sid" "$cid"
+	assert_failure 64
+	run --separate-stderr csc-store claim-job "$sid" "$cid" --lease 0
+	assert_failure 64
+	run --separate-stderr csc-store get-service "$sid"
+	assert_failure 66
+	run csc-store --help
+	assert_success
+	assert_line --index 0 --partial 'usage: csc-store'
+	run csc-store --version
+	assert_output --regexp '^csc-store [0-9]+\.[0-9]+\.[0-9]+$'
+	# No credentials: a configuration error, before any request.
+	run --separate-stderr env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY csc-store get-conversation "$sid"
+	assert_failure 78
+}
+
+@test "throttling, 5xx and dropped connections on some requests are retried; the bundle is stored" {
+	local sid cid
+	sid=$(new_id) cid=$(new_id)
+	faults s3 '[{"match": {"method": "PUT", "path": "README"}, "action": "500", "times": 2},
+		{"match": {"method": "PUT", "path": "config"}, "action": "throttle", "times": 1},
+		{"match": {"method": "PUT", "path": "requirements"}, "action": "drop", "times": 1}]'
+	faults dynamodb '[{"match": {"target": "DynamoDB_20120810.UpdateItem"}, "action": "throttle", "times": 2},
+		{"match": {"target": "DynamoDB_20120810.UpdateItem"}, "action": "503", "times": 1}]'
+	bundle "$sid" "$cid" 5000 >"$BATS_TEST_TMPDIR/in.json"
+	run --separate-stderr csc-store -v put-code <"$BATS_TEST_TMPDIR/in.json"
+	assert_success
+	assert_equal "$(jq -r .status <<<"$output")" "done"
+	assert_equal "$(grep -c 'retrying' <<<"$stderr")" 7
+	run --separate-stderr csc-store get-code --content "$sid" "$cid"
+	assert_success
+	assert_equal "$(jq '.files | length' <<<"$output")" 6
+}
+
+@test "a persistent S3 failure exits 69 with nothing on stdout and no CODE# item" {
+	local sid cid
+	sid=$(new_id) cid=$(new_id)
+	faults s3 '[{"match": {"method": "PUT", "path": "README"}, "action": "503"}]'
+	run --separate-stderr csc-store put-code < <(bundle "$sid" "$cid" 100)
+	assert_failure 69
+	assert_output ''
+	assert_equal "$stderr" "csc-store: S3 PutObject $sid/$cid/README.md: ServiceUnavailable: Service is unable to handle request."
+	run python3 "$ORACLE" get "SERVICE#$sid" "CODE#$cid"
+	assert_failure 1
+	run python3 "$ORACLE" get "SERVICE#$sid" METADATA
+	assert_failure 1
+	# A dropped connection every time: the same.
+	faults s3 '[{"match": {"method": "PUT"}, "action": "drop"}]'
+	run --separate-stderr csc-store put-code < <(bundle "$sid" "$cid" 100)
+	assert_failure 69
+	assert_output ''
+	run python3 "$ORACLE" get "SERVICE#$sid" "CODE#$cid"
+	assert_failure 1
+}
+
+@test "persistent throttling exits 75; failed metadata leaves no CODE# item" {
+	local sid cid
+	sid=$(new_id) cid=$(new_id)
+	faults dynamodb '[{"match": {"target": "DynamoDB_20120810.UpdateItem"}, "action": "throttle"}]'
+	run --separate-stderr csc-store put-code < <(bundle "$sid" "$cid" 100)
+	assert_failure 75
+	assert_output ''
+	[[ "$stderr" == "csc-store: DynamoDB UpdateItem: ThrottlingException: "* ]]
+	run python3 "$ORACLE" get "SERVICE#$sid" "CODE#$cid"
+	assert_failure 1
+	faults dynamodb '[{"match": {"target": "DynamoDB_20120810.GetItem"}, "action": "500"}]'
+	run --separate-stderr csc-store get-conversation "$sid"
+	assert_failure 69
+	assert_output ''
+}
+
+@test "every request passes the proxy's signature check: awkward keys, session tokens" {
+	local sid cid s3n ddbn
+	sid=$(new_id) cid=$(new_id)
+	s3n=$(log_lines s3) ddbn=$(log_lines dynamodb)
+	bundle "$sid" "$cid" 10 | jq -c '.files = [{"name": "a file with spaces.txt", "content": "1"},
+		{"name": "ünïcödé ✓.md", "content": "2"}, {"name": "plus+sign=eq&amp.txt", "content": "3"},
+		{"name": "semi;colon,comma~tilde*star.py", "content": "4"}]' >"$BATS_TEST_TMPDIR/in.json"
+	run --separate-stderr env AWS_ACCESS_KEY_ID=ASIASTORETEMPKEY AWS_SECRET_ACCESS_KEY=store-temp-secret \
+		AWS_SESSION_TOKEN="$TOKEN" csc-store put-code <"$BATS_TEST_TMPDIR/in.json"
+	assert_success
+	run --separate-stderr env AWS_ACCESS_KEY_ID=ASIASTORETEMPKEY AWS_SECRET_ACCESS_KEY=store-temp-secret \
+		AWS_SESSION_TOKEN="$TOKEN" csc-store get-code --content "$sid" "$cid"
+	assert_success
+	assert_equal "$(jq -r '[.files[].content] | join("")' <<<"$output")" 1234
+	run --separate-stderr csc-store delete-service "$sid"
+	assert_success
+	sig_ok_since s3 "$s3n"
+	sig_ok_since dynamodb "$ddbn"
+	run jq -s -r --argjson n "$s3n" '.[$n:] | map(.access_key) | unique | join(" ")' "$STACK_DIR/s3-requests.jsonl"
+	assert_output 'AKIDLOCALSTACK ASIASTORETEMPKEY'
+}
+
+@test "a signed header altered in flight gets 403 and exit 77" {
+	local sid cid
+	sid=$(new_id) cid=$(new_id)
+	faults dynamodb '[{"match": {"target": "DynamoDB_20120810.GetItem"}, "action": "alter-header",
+		"header": "X-Amz-Target", "value": "DynamoDB_20120810.DeleteItem"}]'
+	run --separate-stderr csc-store get-code "$sid" "$cid"
+	assert_failure 77
+	assert_output ''
+	[[ "$stderr" == "csc-store: DynamoDB GetItem: InvalidSignatureException: "* ]]
+	faults s3 '[{"match": {"method": "PUT"}, "action": "alter-header", "header": "Content-Type", "value": "text/evil"}]'
+	run --separate-stderr csc-store put-code < <(bundle "$sid" "$cid" 10)
+	assert_failure 77
+	assert_output ''
+	[[ "$stderr" == "csc-store: S3 PutObject $sid/$cid/"*": SignatureDoesNotMatch: "* ]]
+	run --separate-stderr env AWS_SECRET_ACCESS_KEY=wrong csc-store get-service "$sid"
+	assert_failure 77
+}
+
+@test "export writes the files whole; get-service lists the codes" {
+	local sid cid cid2
+	sid=$(new_id) cid=$(new_id) cid2=$(new_id)
+	bundle "$sid" "$cid" 3000 >"$BATS_TEST_TMPDIR/in.json"
+	csc-store put-code <"$BATS_TEST_TMPDIR/in.json" >/dev/null
+	bundle "$sid" "$cid2" 10 | csc-store put-code >/dev/null
+	run --separate-stderr csc-store export "$sid" "$cid" --dir "$BATS_TEST_TMPDIR/out"
+	assert_success
+	assert_equal "$(find "$BATS_TEST_TMPDIR/out" -type f -printf '%f\n' | sort | tr '\n' ' ')" \
+		'README.md api_routes.py backend_service.py config.yaml database_schema.sql requirements.txt '
+	jq -j '.files[] | select(.name == "backend_service.py") | .content' "$BATS_TEST_TMPDIR/in.json" |
+		cmp - "$BATS_TEST_TMPDIR/out/backend_service.py"
+	(cd "$BATS_TEST_TMPDIR/out" && sha256sum -- *) | sort >"$BATS_TEST_TMPDIR/sums"
+	jq -r '.files[] | "\(.sha256)  \(.name)"' <<<"$output" | sort | diff - "$BATS_TEST_TMPDIR/sums"
+	run --separate-stderr csc-store get-service "$sid"
+	assert_success
+	assert_equal "$(jq -r '.latest_code_id, (.codes | length), .service_data.vendor' <<<"$output")" \
+		"$cid2
+2
+Cisco"
+}
+
+@test "delete-service removes every item and every object version" {
+	local sid cid
+	sid=$(new_id) cid=$(new_id)
+	bundle "$sid" "$cid" 10 >"$BATS_TEST_TMPDIR/in.json"
+	csc-store put-code <"$BATS_TEST_TMPDIR/in.json" >/dev/null
+	# The same bundle again is harmless, and makes a second version of each.
+	run --separate-stderr csc-store put-code <"$BATS_TEST_TMPDIR/in.json"
+	assert_success
+	run aws s3api list-object-versions --bucket cloudservicecreator-code --prefix "$sid/" --output json
+	assert_equal "$(jq '.Versions | length' <<<"$output")" 12
+	run --separate-stderr csc-store delete-service "$sid"
+	assert_success
+	assert_equal "$(jq -c '[.deleted_items, .deleted_object_versions]' <<<"$output")" '[2,12]'
+	run aws s3api list-object-versions --bucket cloudservicecreator-code --prefix "$sid/" --output json
+	assert_equal "$(jq '[.Versions[]?, .DeleteMarkers[]?] | length' <<<"${output:-null}")" 0
+	run --separate-stderr csc-store get-service "$sid"
+	assert_failure 66
+	run --separate-stderr csc-store delete-service "$sid"
+	assert_failure 66
+}
+
+@test "jobs: put, claim with a lease, a second claim refused, an expired lease re-claimed, finished" {
+	local sid cid now
+	now=$(date +%s)
+	sid=$(new_id)
+	run --separate-stderr csc-store put-job <<<"{\"service_id\":\"$sid\",\"service_data\":{\"service_type\":\"vDNS\"}}"
+	assert_success
+	cid=$(jq -r .code_id <<<"$output")
+	assert_equal "$(jq -c '[.status, .attempts]' <<<"$output")" '["pending",0]'
+	run --separate-stderr csc-store put-job <<<"{\"service_id\":\"$sid\",\"code_id\":\"$cid\"}"
+	assert_failure 73
+	run --separate-stderr env CSC_NOW="$now" csc-store claim-job "$sid" "$cid" --lease 60
+	assert_success
+	assert_equal "$(jq -c "[.status, .attempts, .lease_until - $now, .service_data.service_type]" <<<"$output")" \
+		'["running",1,60,"vDNS"]'
+	run --separate-stderr env CSC_NOW="$((now + 30))" csc-store claim-job "$sid" "$cid" --lease 60
+	assert_failure 73
+	assert_output ''
+	# Not expired yet, then expired: the sweeper's view.
+	run --separate-stderr env CSC_NOW="$((now + 30))" csc-store list-jobs --expired
+	assert_success
+	refute_output --partial "$cid"
+	run --separate-stderr env CSC_NOW="$((now + 61))" csc-store list-jobs --expired
+	assert_success
+	assert_equal "$(jq -c --arg c "$cid" '.jobs[] | select(.code_id == $c) | [.status, .attempts]' <<<"$output")" '["running",1]'
+	run --separate-stderr env CSC_NOW="$((now + 61))" csc-store claim-job "$sid" "$cid" --lease 60
+	assert_success
+	assert_equal "$(jq .attempts <<<"$output")" 2
+	# Done needs the files; failed is final and leaves the index.
+	run --separate-stderr csc-store finish-job "$sid" "$cid" --status "done"
+	assert_failure 73
+	run --separate-stderr csc-store finish-job "$sid" "$cid" --status failed --error 'Claude said no'
+	assert_success
+	assert_equal "$(jq -c '[.status, .error, .lease_until]' <<<"$output")" '["failed","Claude said no",null]'
+	run --separate-stderr env CSC_NOW="$((now + 100000))" csc-store list-jobs
+	refute_output --partial "$cid"
+	run --separate-stderr csc-store claim-job "$sid" "$(new_id)" --lease 60
+	assert_failure 66
+	run --separate-stderr csc-store finish-job "$sid" "$cid" --status maybe
+	assert_failure 64
+}
+
+@test "jobs: of two runners claiming one job, one wins; put-code finishes it" {
+	local sid cid i rc
+	sid=$(new_id)
+	cid=$(csc-store put-job <<<"{\"service_id\":\"$sid\"}" | jq -r .code_id)
+	for i in 1 2; do
+		(
+			rc=0
+			csc-store claim-job "$sid" "$cid" --lease 300 >/dev/null 2>&1 || rc=$?
+			echo "$rc" >"$BATS_TEST_TMPDIR/rc$i"
+		) &
+	done
+	wait
+	assert_equal "$(sort "$BATS_TEST_TMPDIR"/rc* | tr '\n' ' ')" '0 73 '
+	bundle "$sid" "$cid" 10 | csc-store put-code >/dev/null
+	run --separate-stderr csc-store finish-job "$sid" "$cid" --status "done"
+	assert_success
+	assert_equal "$(jq -r .status <<<"$output")" "done"
+	run --separate-stderr csc-store finish-job "$sid" "$cid" --status failed
+	assert_failure 73
+	run --separate-stderr csc-store list-jobs
+	refute_output --partial "$cid"
+}
