@@ -421,6 +421,18 @@ end_transfer(CURLM *multi, struct transfer *t, CURLcode code,
 	t->next_at = clock_monotonic_ms() + delay;
 }
 
+/* Whether a transfer of T[0..N) waits for a slot and is due by NOW. */
+static int
+due_waiting(const struct transfer *t, size_t n, long long now)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!t[i].active && !t[i].finished && t[i].next_at <= now)
+			return (1);
+	return (0);
+}
+
 int
 http_do_many(struct http_request *reqs, struct http_response *resps,
     size_t n, const struct http_retry *policy, size_t parallel)
@@ -476,6 +488,11 @@ http_do_many(struct http_request *reqs, struct http_response *resps,
 			if (t[i].finished)
 				finished++;
 		}
+		/* A slot freed with a request due: start it now, not after
+		 * the poll's timeout. */
+		if (finished < n && active < (parallel ? parallel : n) &&
+		    due_waiting(t, n, clock_monotonic_ms()))
+			continue;
 		if (finished < n) {
 			now = clock_monotonic_ms();
 			s_curl->multi_poll(multi, NULL, 0,

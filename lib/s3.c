@@ -534,7 +534,9 @@ s3_list_versions(struct s3 *s, const char *bucket, const char *prefix,
 	snprintf(what, sizeof(what), "ListObjectVersions %.64s", bucket);
 	while (more) {
 		buf_reset(&q);
-		if (buf_addstr(&q, "versions") ||
+		/* URL-encoded keys: XML 1.0 cannot carry every byte a key
+		 * may hold; s3xml decodes them. */
+		if (buf_addstr(&q, "encoding-type=url&versions") ||
 		    query_param(&q, "prefix", prefix) ||
 		    (key_marker != NULL &&
 		        query_param(&q, "key-marker", key_marker)) ||

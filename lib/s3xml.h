@@ -1,7 +1,7 @@
 /*
  * s3xml: the XML that S3 answers with, read with expat (never by string
- * search): error bodies, ListObjectVersions pages, DeleteObjects results,
- * CreateBucket and configuration answers.
+ * search): error bodies (of every operation), ListObjectVersions pages
+ * and DeleteObjects results.
  *
  * Input comes from the network: it is size-checked by the caller, parsed
  * without DTDs or external entities (a DOCTYPE is refused), nested at

@@ -210,6 +210,147 @@ EOF
 	assert_output ok
 }
 
+@test "S3 DeleteObjects removes every version and delete marker (aws CLI)" {
+	local b=stack-delete-all key
+	run in_stack aws s3api create-bucket --bucket "$b"
+	assert_success
+	run in_stack aws s3api put-bucket-versioning --bucket "$b" \
+		--versioning-configuration Status=Enabled
+	assert_success
+	for key in "a file.txt" "dir/ünï cödé" "c++ & <more>" plain; do
+		for _ in 1 2; do
+			run in_stack aws s3api put-object --bucket "$b" --key "$key" --body "$BATS_TEST_FILENAME"
+			assert_success
+		done
+	done
+	run in_stack aws s3api delete-object --bucket "$b" --key "c++ & <more>"
+	assert_success
+	# What csc-store delete-service does: every version id and delete marker
+	# from ListObjectVersions into one DeleteObjects.
+	run in_stack aws s3api list-object-versions --bucket "$b" --output json
+	assert_success
+	jq '{Objects: [(.Versions[], .DeleteMarkers[]) | {Key, VersionId}]}' <<<"$output" \
+		>"$BATS_TEST_TMPDIR/delete.json"
+	assert_equal "$(jq '.Objects | length' "$BATS_TEST_TMPDIR/delete.json")" 9
+	run in_stack aws s3api delete-objects --bucket "$b" \
+		--delete "file://$BATS_TEST_TMPDIR/delete.json" --output json
+	assert_success
+	assert_equal "$(jq -c '[(.Errors // [] | length), (.Deleted | length)]' <<<"$output")" '[0,9]'
+	assert_equal "$(jq -c '.Deleted | sort_by(.Key, .VersionId) | map({Key, VersionId})' <<<"$output")" \
+		"$(jq -c '.Objects | sort_by(.Key, .VersionId)' "$BATS_TEST_TMPDIR/delete.json")"
+	assert_equal "$(jq -c '[.Deleted[] | select(.DeleteMarker) | .Key]' <<<"$output")" '["c++ & <more>"]'
+	run in_stack aws s3api list-object-versions --bucket "$b" --output json
+	assert_success
+	assert_equal "$(jq '[.Versions[]?, .DeleteMarkers[]?] | length' <<<"$output")" 0
+	run in_stack aws s3api delete-bucket --bucket "$b"
+	assert_success
+}
+
+@test "S3 DeleteObjects: delete markers, versions, quiet answers (boto3)" {
+	run in_stack python3 - <<'EOF'
+import os, boto3
+s3 = boto3.client("s3", endpoint_url=os.environ["AWS_ENDPOINT_URL_S3"])
+b = "stack-delete-versions"
+s3.create_bucket(Bucket=b)
+s3.put_bucket_versioning(Bucket=b, VersioningConfiguration={"Status": "Enabled"})
+keys = ["k", "tab\tnew\nline\rcr", "x+y&z ü"]
+ids = {k: [s3.put_object(Bucket=b, Key=k, Body=bytes([i]))["VersionId"] for i in range(2)] for k in keys}
+# Without VersionId: a delete marker each, the versions kept.
+got = s3.delete_objects(Bucket=b, Delete={"Objects": [{"Key": k} for k in keys]})
+assert "Errors" not in got, got
+assert sorted(d["Key"] for d in got["Deleted"]) == sorted(keys), got
+assert all(d["DeleteMarker"] and "VersionId" not in d for d in got["Deleted"]), got
+marker = {d["Key"]: d["DeleteMarkerVersionId"] for d in got["Deleted"]}
+listing = s3.list_object_versions(Bucket=b)
+assert (len(listing["Versions"]), len(listing["DeleteMarkers"])) == (6, 3), listing
+# Removing a marker by its id brings the object back, removing the current
+# version brings the one before; an id that does not exist is Deleted too,
+# one that cannot exist is NoSuchVersion.
+got = s3.delete_objects(Bucket=b, Delete={"Objects": [
+    {"Key": "k", "VersionId": marker["k"]}, {"Key": "k", "VersionId": ids["k"][1]},
+    {"Key": "k", "VersionId": "NoSuchVersion0000000000000000000"},
+    {"Key": "k", "VersionId": "not/a+version"}]})
+assert got["Deleted"] == [
+    {"Key": "k", "VersionId": marker["k"], "DeleteMarker": True, "DeleteMarkerVersionId": marker["k"]},
+    {"Key": "k", "VersionId": ids["k"][1]},
+    {"Key": "k", "VersionId": "NoSuchVersion0000000000000000000"}], got
+assert got["Errors"] == [{"Key": "k", "VersionId": "not/a+version", "Code": "NoSuchVersion",
+                          "Message": "The specified version does not exist."}], got
+obj = s3.get_object(Bucket=b, Key="k")
+assert (obj["VersionId"], obj["Body"].read()) == (ids["k"][0], b"\0"), obj
+# Quiet: only the errors.
+got = s3.delete_objects(Bucket=b, Delete={"Quiet": True, "Objects": [
+    {"Key": "k", "VersionId": "not/a+version"}, {"Key": "no-such-key"}]})
+assert "Deleted" not in got and [e["Code"] for e in got["Errors"]] == ["NoSuchVersion"], got
+listing = s3.list_object_versions(Bucket=b)
+every = [{"Key": v["Key"], "VersionId": v["VersionId"]}
+         for v in listing.get("Versions", []) + listing.get("DeleteMarkers", [])]
+got = s3.delete_objects(Bucket=b, Delete={"Quiet": True, "Objects": every})
+assert "Deleted" not in got and "Errors" not in got, got
+listing = s3.list_object_versions(Bucket=b)
+assert "Versions" not in listing and "DeleteMarkers" not in listing, listing
+s3.delete_bucket(Bucket=b)
+print("ok")
+EOF
+	assert_success
+	assert_output ok
+}
+
+@test "S3 DeleteObjects wants Content-MD5 or a checksum, and well-formed XML" {
+	# Unsigned requests: s3rver serves anonymous ones, and botocore would add
+	# a checksum of its own.
+	run in_stack python3 - <<'EOF'
+import base64, hashlib, os, urllib.error, urllib.request, boto3
+endpoint = os.environ["AWS_ENDPOINT_URL_S3"]
+s3 = boto3.client("s3", endpoint_url=endpoint)
+b = "stack-delete-plain"
+s3.create_bucket(Bucket=b)
+for key in ("p1", "p 2&", "dir/p3"):
+    s3.put_object(Bucket=b, Key=key, Body=b"x")
+
+def md5(body):
+    return base64.b64encode(hashlib.md5(body).digest()).decode()
+
+def post(body, headers):
+    request = urllib.request.Request(f"{endpoint}/{b}?delete", data=body, method="POST",
+                                     headers=headers)
+    try:
+        with urllib.request.urlopen(request) as answer:
+            return answer.status, answer.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode()
+
+def code(answer):
+    return answer[0], answer[1].split("<Code>")[1].split("</Code>")[0]
+
+body = (b"<Delete><Object><Key>p1</Key></Object><Object><Key>p 2&amp;</Key></Object>"
+        b"<Object><Key>dir/p3</Key><VersionId>null</VersionId></Object>"
+        b"<Object><Key>never/there</Key></Object></Delete>")
+answer = post(body, {})
+assert answer[0] == 400 and "<Code>InvalidRequest</Code><Message>Missing required header " \
+    "for this request: Content-Md5</Message>" in answer[1], answer
+assert code(post(body, {"Content-MD5": md5(b"other")})) == (400, "BadDigest")
+sha = base64.b64encode(hashlib.sha256(b"other").digest()).decode()
+assert code(post(body, {"x-amz-checksum-sha256": sha})) == (400, "BadDigest")
+assert code(post(b"<Delete><Object>", {"Content-MD5": md5(b"<Delete><Object>")})) == (400, "MalformedXML")
+many = b"<Delete>" + b"<Object><Key>k</Key></Object>" * 1001 + b"</Delete>"
+assert code(post(many, {"Content-MD5": md5(many)})) == (400, "MalformedXML")
+assert s3.list_objects_v2(Bucket=b)["KeyCount"] == 3
+# Unversioned: the objects go, and keys come back escaped.
+answer = post(body, {"Content-MD5": md5(body)})
+assert answer == (200, '<?xml version="1.0" encoding="UTF-8"?>\n'
+    '<DeleteResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">'
+    "<Deleted><Key>p1</Key></Deleted><Deleted><Key>p 2&amp;</Key></Deleted>"
+    "<Deleted><Key>dir/p3</Key><VersionId>null</VersionId></Deleted>"
+    "<Deleted><Key>never/there</Key></Deleted></DeleteResult>"), answer
+assert s3.list_objects_v2(Bucket=b)["KeyCount"] == 0
+assert "Versions" not in s3.list_object_versions(Bucket=b)
+print("ok")
+EOF
+	assert_success
+	assert_output ok
+}
+
 @test "S3 checksums are checked, stored and returned" {
 	run in_stack python3 - <<'EOF'
 import base64, hashlib, os, struct, boto3, botocore.config, botocore.exceptions

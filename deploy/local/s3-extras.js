@@ -3,10 +3,12 @@
 //
 // s3rver answers NotImplemented to PutBucketEncryption, PutPublicAccessBlock
 // and PutBucketLifecycleConfiguration, takes PutBucketVersioning for a
-// CreateBucket (BucketAlreadyExists), has no object versions, and ignores
-// x-amz-checksum-* headers.  csc-store creates its bucket versioned,
-// encrypted, private and with a lifecycle rule, records each object's
-// version id, and uploads with SHA-256 checksums, so the local stack needs:
+// CreateBucket (BucketAlreadyExists), has no object versions, ignores
+// x-amz-checksum-* headers, and its DeleteObjects ignores VersionId and
+// Content-MD5.  csc-store creates its bucket versioned, encrypted, private
+// and with a lifecycle rule, records each object's version id, uploads with
+// SHA-256 checksums, and deletes a service by removing every version of
+// every object with DeleteObjects, so the local stack needs:
 //
 //  - bucket configurations: PUT/GET/DELETE ?versioning (PUT/GET only),
 //    ?encryption, ?publicAccessBlock, ?lifecycle, stored beside the bucket
@@ -19,6 +21,13 @@
 //    delete marker; DeleteObject ?versionId removes one version (the newest
 //    remaining one becomes current again); ListObjectVersions (?versions)
 //    lists them all;
+//  - DeleteObjects (POST ?delete), as S3 does it: Content-MD5 or an
+//    x-amz-checksum-* header required and checked, the <Delete> body read
+//    with an XML parser (MalformedXML; at most 1000 objects), each
+//    <Object> deleted as DeleteObject would (with <VersionId>: that version
+//    or delete marker, a version that does not exist counting as deleted;
+//    without: a delete marker while versioning is Enabled), answered with
+//    <Deleted> (not in <Quiet> mode) and <Error> entries;
 //  - checksums on PutObject: x-amz-checksum-crc32, -crc32c, -sha1, -sha256
 //    are checked against the body (400 BadDigest on a mismatch), stored,
 //    echoed in the answer, and returned by GET/HEAD with
@@ -26,9 +35,12 @@
 //  - x-amz-server-side-encryption: AES256 on object answers, as AWS's
 //    default encryption does.
 //
-// Not covered: versions through DeleteObjects (POST ?delete), ranges of old
-// versions, checksums of multipart uploads, aws-chunked bodies, Suspended
-// versioning beyond "no new version ids".
+// Not covered: ranges of old versions, checksums of multipart uploads,
+// aws-chunked bodies, Suspended versioning beyond "no new version ids",
+// DeleteObjects' conditional deletes (<ETag>, <LastModifiedTime>, <Size>:
+// NotImplemented), deleting keys with an empty, "." or ".." segment before
+// the last (s3rver would remove the wrong files: NotImplemented), and
+// s3rver's event notifications for deletions (the stack configures none).
 'use strict';
 
 const crypto = require('crypto');
@@ -36,6 +48,7 @@ const fs = require('fs');
 const path = require('path');
 const zlib = require('zlib');
 
+const xmlParser = require('fast-xml-parser'); // s3rver's own XML parser
 const S3Error = require('s3rver/lib/models/error');
 const S3Object = require('s3rver/lib/models/object');
 const AWSAccount = require('s3rver/lib/models/account');
@@ -55,6 +68,7 @@ const OBJECT_SUBRESOURCES = new Set([
 const BUCKET_CONFIGS = new Set([
   'versioning', 'encryption', 'publicAccessBlock', 'lifecycle',
 ]);
+const MAX_DELETE_OBJECTS = 1000;
 
 // ---------------------------------------------------------------------------
 // Checksums, base64 of the big-endian digest, as S3 sends them.
@@ -88,13 +102,20 @@ const CHECKSUMS = {
   sha256: buf => crypto.createHash('sha256').update(buf).digest('base64'),
 };
 const CHECKSUM_HEADERS = Object.keys(CHECKSUMS).map(a => `x-amz-checksum-${a}`);
+// x-amz-checksum-* headers that carry no checksum of the body.
+const NOT_CHECKSUMS = new Set([
+  'x-amz-checksum-mode', 'x-amz-checksum-type', 'x-amz-checksum-algorithm',
+]);
 
 // ---------------------------------------------------------------------------
 // Small helpers.
 
+// Tab, newline and carriage return as references too: a parser reads a raw
+// carriage return as a newline.
 function xmlEscape(s) {
-  return String(s).replace(/[<>&'"]/g, c => ({
+  return String(s).replace(/[<>&'"\t\n\r]/g, c => ({
     '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;',
+    '\t': '&#9;', '\n': '&#10;', '\r': '&#13;',
   })[c]);
 }
 
@@ -253,6 +274,55 @@ class Extras {
     const metadata = { ...newest.metadata, 'x-amz-version-id': newest.versionId };
     await this.store.putObject(new S3Object(bucket, key, data, metadata));
     this.removeArchived(bucket, newest.versionId);
+  }
+
+  // s3rver's store fails on a key under a directory that does not exist.
+  async removeCurrent(bucket, key) {
+    if (await this.store.existsObject(bucket, key)) await this.store.deleteObject(bucket, key);
+  }
+
+  // DeleteObject, and each <Object> of DeleteObjects.  With VERSIONID (a
+  // valid one): remove that version or delete marker; the current version
+  // gives way to the newest remaining one, and so does a delete marker in
+  // front; a version that does not exist is no error, as in S3.  Without:
+  // leave a delete marker while versioning is Enabled, else delete the
+  // object.  Returns { deleteMarker, deleteMarkerVersionId } when a delete
+  // marker was removed or added.
+  async deleteObject(bucket, key, versionId) {
+    // s3rver keeps "a//b" as "a/b" and "a/../b" as "b": refuse rather than
+    // remove another key's files.
+    if (key.split('/').slice(0, -1).some(s => s === '' || s === '.' || s === '..')) {
+      throw errorWithStatus('NotImplemented', 'Keys with an empty, "." or ".." ' +
+        'segment are not supported by the local S3 emulator', 501, {});
+    }
+    if (versionId !== undefined) {
+      const current = await this.currentVersion(bucket, key);
+      if (current && current.versionId === versionId) {
+        await this.removeCurrent(bucket, key);
+        await this.promoteNewest(bucket, key);
+        return {};
+      }
+      const version = this.archivedVersion(bucket, key, versionId);
+      if (!version) return {};
+      this.removeArchived(bucket, versionId);
+      // Removing the delete marker in front brings the object back.
+      if (!current) await this.promoteNewest(bucket, key);
+      return version.deleteMarker
+        ? { deleteMarker: true, deleteMarkerVersionId: versionId } : {};
+    }
+    if (this.versioning(bucket) !== 'Enabled') {
+      await this.removeCurrent(bucket, key);
+      return {};
+    }
+    await this.archiveCurrent(bucket, key);
+    await this.removeCurrent(bucket, key);
+    const marker = {
+      key, versionId: newVersionId(), deleteMarker: true,
+      lastModified: new Date().toISOString(),
+      seq: Date.now() * 1000 + (sequence++ % 1000),
+    };
+    this.writeArchived(bucket, marker, null);
+    return { deleteMarker: true, deleteMarkerVersionId: marker.versionId };
   }
 
   // Record the version id of what was just written (CopyObject copies the
@@ -421,25 +491,45 @@ async function listVersions(x, ctx, bucket) {
 // ---------------------------------------------------------------------------
 // Objects.
 
-// Check the body against the x-amz-checksum-* headers sent with it, and
-// hand the body on to s3rver's store (see install()).
-async function checkChecksums(ctx) {
+// The x-amz-checksum-* headers of a request, refused (NotImplemented) when
+// of an algorithm the emulator does not compute.
+function checksumHeaders(ctx) {
   const sent = Object.keys(ctx.headers).filter(h => h.startsWith('x-amz-checksum-') &&
-    h !== 'x-amz-checksum-mode' && h !== 'x-amz-checksum-type');
-  if (sent.length === 0) return [];
+    !NOT_CHECKSUMS.has(h));
   const unsupported = sent.filter(h => !CHECKSUM_HEADERS.includes(h));
   if (unsupported.length) {
     throw errorWithStatus('NotImplemented', `${unsupported.join(', ')} is not ` +
       'supported by the local S3 emulator', 501, {});
   }
-  const body = await readBody(ctx.req);
-  for (const header of sent) {
+  return sent;
+}
+
+// Check BODY against the checksum HEADERS: InvalidRequest when a value is
+// not a checksum of its algorithm at all, BadDigest when it is the wrong one.
+function verifyChecksums(ctx, headers, body) {
+  for (const header of headers) {
     const algorithm = header.slice('x-amz-checksum-'.length);
-    if (CHECKSUMS[algorithm](body) !== ctx.headers[header]) {
+    const sent = ctx.headers[header];
+    const computed = CHECKSUMS[algorithm](body);
+    const decoded = Buffer.from(sent, 'base64');
+    if (decoded.toString('base64') !== sent ||
+        decoded.length !== Buffer.from(computed, 'base64').length) {
+      throw new S3Error('InvalidRequest', `Value for ${header} header is invalid.`);
+    }
+    if (computed !== sent) {
       throw new S3Error('BadDigest', `The ${algorithm.toUpperCase()} you specified ` +
         'did not match the calculated checksum.');
     }
   }
+}
+
+// Check a PutObject body against the x-amz-checksum-* headers sent with it,
+// and hand the body on to s3rver's store (see install()).
+async function checkChecksums(ctx) {
+  const sent = checksumHeaders(ctx);
+  if (sent.length === 0) return [];
+  const body = await readBody(ctx.req);
+  verifyChecksums(ctx, sent, body);
   ctx.req.cscBody = body;
   return sent;
 }
@@ -516,39 +606,178 @@ async function objectRequest(x, ctx, next, bucket, key) {
   }
 
   if (method === 'DELETE') {
-    if (versionId !== undefined) {
-      const current = await x.currentVersion(bucket, key);
-      if (current && current.versionId === versionId) {
-        dropQuery(ctx, 'versionId');
-        await next();
-        await x.promoteNewest(bucket, key);
-      } else {
-        const version = x.archivedVersion(bucket, key, versionId);
-        if (version) {
-          x.removeArchived(bucket, versionId);
-          // Removing the delete marker in front brings the object back.
-          if (!current) await x.promoteNewest(bucket, key);
-          if (version.deleteMarker) ctx.set('x-amz-delete-marker', 'true');
-        }
-        ctx.status = 204;
-      }
-      ctx.set('x-amz-version-id', versionId);
-      return;
-    }
-    if (!enabled) return next();
-    await x.archiveCurrent(bucket, key);
-    await next();
-    const marker = {
-      key, versionId: newVersionId(), deleteMarker: true,
-      lastModified: new Date().toISOString(),
-      seq: Date.now() * 1000 + (sequence++ % 1000),
-    };
-    x.writeArchived(bucket, marker, null);
-    ctx.set('x-amz-delete-marker', 'true');
-    ctx.set('x-amz-version-id', marker.versionId);
+    const deleted = await x.deleteObject(bucket, key, versionId);
+    ctx.status = 204;
+    if (deleted.deleteMarker) ctx.set('x-amz-delete-marker', 'true');
+    const id = versionId !== undefined ? versionId : deleted.deleteMarkerVersionId;
+    if (id) ctx.set('x-amz-version-id', id);
     return;
   }
   return next();
+}
+
+// ---------------------------------------------------------------------------
+// DeleteObjects: POST /BUCKET?delete with
+//   <Delete><Object><Key>K</Key><VersionId>V</VersionId></Object>...
+//   <Quiet>true</Quiet></Delete>
+
+const CDATA = '#cdata';
+const CDATA_AT = '\u0000'; // cannot occur in XML, so cannot be confused
+const NOT_XML_CHARS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/;
+const XML_ENTITIES = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
+
+function isXmlChar(c) {
+  return c === 0x9 || c === 0xa || c === 0xd || (c >= 0x20 && c <= 0xd7ff) ||
+    (c >= 0xe000 && c <= 0xfffd) || (c >= 0x10000 && c <= 0x10ffff);
+}
+
+// Character data with its references resolved: XML's five entities and
+// character references, nothing else (a bare "&" is malformed).
+function xmlUnescape(s) {
+  return s.replace(/&(?:#x([0-9A-Fa-f]{1,6})|#([0-9]{1,7})|(lt|gt|amp|quot|apos));|&/g,
+    (m, hex, dec, name) => {
+      if (name) return XML_ENTITIES[name];
+      const code = hex ? parseInt(hex, 16) : dec ? parseInt(dec, 10) : -1;
+      if (!isXmlChar(code)) throw malformedXML();
+      return String.fromCodePoint(code);
+    });
+}
+
+// The text of a fast-xml-parser node: its character data, with CDATA
+// sections (kept as they are) where CDATA_AT marks them.
+function nodeText(node) {
+  const sections = ((node.child && node.child[CDATA]) || []).map(c => String(c.val));
+  const pieces = String(node.val === undefined ? '' : node.val).split(CDATA_AT);
+  if (pieces.length !== sections.length + 1) throw malformedXML();
+  return pieces.map((p, i) => xmlUnescape(p) + (sections[i] || '')).join('');
+}
+
+// The child elements of NODE by name, checked against ALLOWED (name →
+// [least, most] occurrences); no text beside them.
+function childElements(node, allowed) {
+  if (nodeText(node).trim() !== '') throw malformedXML();
+  const children = {};
+  for (const [name, nodes] of Object.entries(node.child || {})) {
+    if (name === CDATA) continue;
+    if (!allowed[name] || nodes.length > allowed[name][1]) throw malformedXML();
+    children[name] = nodes;
+  }
+  for (const [name, [least]] of Object.entries(allowed)) {
+    if ((children[name] || []).length < least) throw malformedXML();
+  }
+  return children;
+}
+
+// The text of a leaf element: no child elements.
+function leafText(node) {
+  if (Object.keys(node.child || {}).some(n => n !== CDATA)) throw malformedXML();
+  return nodeText(node);
+}
+
+// The <Delete> document in BODY as { quiet, objects: [{ key, versionId }] };
+// MalformedXML when it is not one.
+function parseDelete(body) {
+  let text;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(body);
+  } catch (err) {
+    throw malformedXML();
+  }
+  // fast-xml-parser's validator lets text after the root element pass.
+  if (NOT_XML_CHARS.test(text) || !/>\s*$/.test(text) ||
+      xmlParser.validate(text) !== true) {
+    throw malformedXML();
+  }
+  const doc = xmlParser.getTraversalObj(text, {
+    ignoreAttributes: true, ignoreNameSpace: true, parseNodeValue: false,
+    trimValues: false, cdataTagName: CDATA, cdataPositionChar: CDATA_AT,
+  });
+  const roots = Object.values(doc.child || {}).flat();
+  if (roots.length !== 1 || roots[0].tagname !== 'Delete') throw malformedXML();
+  const del = childElements(roots[0], { Object: [1, Infinity], Quiet: [0, 1] });
+  if (del.Object.length > MAX_DELETE_OBJECTS) throw malformedXML();
+  let quiet = false;
+  if (del.Quiet) {
+    const value = leafText(del.Quiet[0]).trim().toLowerCase();
+    if (value !== 'true' && value !== 'false') throw malformedXML();
+    quiet = value === 'true';
+  }
+  const objects = del.Object.map(node => {
+    const o = childElements(node, {
+      Key: [1, 1], VersionId: [0, 1], ETag: [0, 1], LastModifiedTime: [0, 1], Size: [0, 1],
+    });
+    if (o.ETag || o.LastModifiedTime || o.Size) {
+      throw errorWithStatus('NotImplemented', 'Conditional deletes (ETag, ' +
+        'LastModifiedTime, Size) are not supported by the local S3 emulator', 501, {});
+    }
+    const key = leafText(o.Key[0]);
+    if (key === '') throw malformedXML();
+    return { key, versionId: o.VersionId ? leafText(o.VersionId[0]) : undefined };
+  });
+  return { quiet, objects };
+}
+
+// Content-MD5 or an x-amz-checksum-* header is required, and checked.
+function checkDeleteDigests(ctx, checksums, body) {
+  const md5 = ctx.headers['content-md5'];
+  if (md5 !== undefined) {
+    const digest = Buffer.from(md5, 'base64');
+    if (digest.length !== 16 || digest.toString('base64') !== md5) {
+      throw new S3Error('InvalidDigest', 'The Content-MD5 you specified was invalid.');
+    }
+    if (!crypto.createHash('md5').update(body).digest().equals(digest)) {
+      throw new S3Error('BadDigest', 'The Content-MD5 you specified did not match ' +
+        'what we received.');
+    }
+  }
+  verifyChecksums(ctx, checksums, body);
+}
+
+async function deleteObjects(x, ctx, bucket) {
+  await x.requireBucket(bucket);
+  if (/aws-chunked/i.test(ctx.headers['content-encoding'] || '') ||
+      /^STREAMING-/.test(ctx.headers['x-amz-content-sha256'] || '')) {
+    throw errorWithStatus('NotImplemented', 'aws-chunked bodies are not ' +
+      'supported by the local S3 emulator', 501, {});
+  }
+  const checksums = checksumHeaders(ctx);
+  if (ctx.headers['content-md5'] === undefined && checksums.length === 0) {
+    throw new S3Error('InvalidRequest',
+      'Missing required header for this request: Content-Md5');
+  }
+  const body = await readBody(ctx.req);
+  checkDeleteDigests(ctx, checksums, body);
+  const { quiet, objects } = parseDelete(body);
+
+  const parts = [];
+  for (const { key, versionId } of objects) {
+    const keyXml = `<Key>${xmlEscape(key)}</Key>` +
+      (versionId !== undefined ? `<VersionId>${xmlEscape(versionId)}</VersionId>` : '');
+    let deleted;
+    try {
+      // A version id that cannot be one of ours names no version: S3 says
+      // NoSuchVersion here, where DeleteObject says InvalidArgument.
+      if (versionId !== undefined && !VERSION_ID.test(versionId)) {
+        throw new S3Error('NoSuchVersion', 'The specified version does not exist.');
+      }
+      deleted = await x.deleteObject(bucket, key, versionId);
+    } catch (err) {
+      if (!(err instanceof S3Error)) {
+        console.error('DeleteObjects %s %j:', bucket, key, err);
+        err = S3Error.fromError(err);
+      }
+      parts.push(`<Error>${keyXml}<Code>${xmlEscape(err.code)}</Code>` +
+        `<Message>${xmlEscape(err.message)}</Message></Error>`);
+      continue;
+    }
+    if (quiet) continue;
+    const marker = deleted.deleteMarker
+      ? '<DeleteMarker>true</DeleteMarker><DeleteMarkerVersionId>' +
+        `${xmlEscape(deleted.deleteMarkerVersionId)}</DeleteMarkerVersionId>`
+      : '';
+    parts.push(`<Deleted>${keyXml}${marker}</Deleted>`);
+  }
+  xmlAnswer(ctx, `<DeleteResult xmlns="${NS}">${parts.join('')}</DeleteResult>`);
 }
 
 // ---------------------------------------------------------------------------
@@ -570,6 +799,9 @@ function middleware(x) {
       if (config) return bucketConfig(x, ctx, bucket, config);
       if (ctx.method === 'GET' && queryNames.includes('versions')) {
         return listVersions(x, ctx, bucket);
+      }
+      if (ctx.method === 'POST' && queryNames.includes('delete')) {
+        return deleteObjects(x, ctx, bucket);
       }
       if (ctx.method === 'DELETE' && queryNames.length === 0 &&
           (await x.store.getBucket(bucket)) && x.listArchived(bucket, () => true).length) {
