@@ -194,6 +194,7 @@ ddb_call(struct ddb *d, const char *op, const cJSON *req, cJSON **out,
 	if (awsreq_header(&ar, "Content-Type", "application/x-amz-json-1.0") ||
 	    awsreq_header(&ar, "X-Amz-Target", target) || awsreq_build(&ar))
 		goto done;
+	ar.http.label = op;
 	if (http_do(&ar.http, &resp, &policy) && !resp.transport_error) {
 		rc = -1; /* prepare failed and reported */
 		goto done;

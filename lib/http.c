@@ -159,16 +159,20 @@ done:
 	return (rc);
 }
 
-/* "host/path" of URL, without scheme, credentials or query, for logs. */
+/* "host/path" of URL, without scheme, credentials or query, and the
+ * request's LABEL if it has one, for logs. */
 static void
-log_target(const char *url, char *out, size_t size)
+log_target(const char *url, const char *label, char *out, size_t size)
 {
 	const char *p = strstr(url, "://");
 	size_t n;
+	int w;
 
 	p = p ? p + 3 : url;
 	n = strcspn(p, "?#");
-	snprintf(out, size, "%.*s", (int)(n < size ? n : size - 1), p);
+	w = snprintf(out, size, "%.*s", (int)(n < size ? n : size - 1), p);
+	if (label != NULL && w >= 0 && (size_t)w < size)
+		snprintf(out + w, size - (size_t)w, " (%s)", label);
 }
 
 /* After curl is done with T: status, error text, timing, the log line. */
@@ -196,7 +200,7 @@ transfer_finish(struct transfer *t, CURLcode code)
 	t->hdrs = NULL;
 	if (!err_verbose())
 		return;
-	log_target(t->req->url, target, sizeof(target));
+	log_target(t->req->url, t->req->label, target, sizeof(target));
 	rid = http_response_header(resp, "x-amzn-requestid");
 	if (rid == NULL)
 		rid = http_response_header(resp, "x-amz-request-id");
@@ -351,7 +355,7 @@ log_retry(const struct transfer *t, long delay)
 
 	if (!err_verbose())
 		return;
-	log_target(t->req->url, target, sizeof(target));
+	log_target(t->req->url, t->req->label, target, sizeof(target));
 	err_debug("retrying %s %s in %ld ms", t->req->method, target, delay);
 }
 

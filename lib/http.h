@@ -40,6 +40,7 @@ struct http_request {
 	 * response buffer; a nonzero return aborts the transfer. */
 	int (*on_body)(const char *p, size_t n, void *ctx);
 	void *ctx; /* the caller's, for its callbacks */
+	const char *label; /* optional, logged after the path ("PutItem") */
 };
 
 struct http_response {

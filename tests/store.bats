@@ -594,3 +594,59 @@ Cisco"
 	run --separate-stderr csc-store list-jobs
 	refute_output --partial "$cid"
 }
+
+# vg ARGS...: run a program under valgrind; exit 99 on any memory error.
+vg() {
+	valgrind -q --leak-check=full --show-leak-kinds=definite,indirect,possible \
+		--errors-for-leak-kinds=definite,indirect,possible --error-exitcode=99 "$@"
+}
+
+@test "csc-store is clean under valgrind on its requests, retries and error paths" {
+	local sid cid id
+	case "$CSC_BUILD" in *san*) skip "the sanitizer build checks memory itself" ;; esac
+	sid=$(new_id) cid=$(new_id)
+	bundle "$sid" "$cid" 20000 >"$BATS_TEST_TMPDIR/in.json"
+	faults s3 '[{"match": {"method": "PUT", "path": "README"}, "action": "500", "times": 1}]'
+	faults dynamodb '[{"match": {"target": "DynamoDB_20120810.UpdateItem"}, "action": "throttle", "times": 1}]'
+	run vg csc-store put-code <"$BATS_TEST_TMPDIR/in.json"
+	assert_success
+	run vg csc-store get-code --content "$sid" "$cid"
+	assert_success
+	run vg csc-store get-code --check "$sid" "$cid"
+	assert_success
+	run vg csc-store export "$sid" "$cid" --dir "$BATS_TEST_TMPDIR/out"
+	assert_success
+	run vg csc-store get-service "$sid"
+	assert_success
+	id=$(csc-ask start | csc-store put-conversation | jq -r .conversation_id)
+	run vg csc-store get-conversation "$id"
+	assert_success
+	csc-store get-conversation "$id" | csc-ask answer vNAT >"$BATS_TEST_TMPDIR/s2.json"
+	run vg csc-store put-conversation <"$BATS_TEST_TMPDIR/s2.json"
+	assert_success
+	run vg csc-store put-conversation <"$BATS_TEST_TMPDIR/s2.json"
+	assert_success
+	jq '.note = 1' "$BATS_TEST_TMPDIR/s2.json" >"$BATS_TEST_TMPDIR/s3.json"
+	run vg csc-store put-conversation <"$BATS_TEST_TMPDIR/s3.json"
+	assert_failure 73
+	cid=$(csc-store put-job <<<"{\"service_id\":\"$sid\"}" | jq -r .code_id)
+	run vg csc-store claim-job "$sid" "$cid" --lease 60
+	assert_success
+	run vg csc-store claim-job "$sid" "$cid" --lease 60
+	assert_failure 73
+	run vg csc-store list-jobs
+	assert_success
+	run vg csc-store finish-job "$sid" "$cid" --status failed --error x
+	assert_success
+	run vg csc-store delete-service "$sid"
+	assert_success
+	run vg csc-store init
+	assert_success
+	faults s3 '[{"match": {"method": "PUT"}, "action": "503"}]'
+	run vg csc-store put-code <"$BATS_TEST_TMPDIR/in.json"
+	assert_failure 69
+	run vg csc-store get-conversation nope
+	assert_failure 65
+	run vg csc-store put-code <<<'{"files":'
+	assert_failure 65
+}
