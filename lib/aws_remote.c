@@ -137,7 +137,7 @@ remote_call(const char *method, const char *url, const char *name,
     const char *value, int attempts, long connect_ms, long timeout_ms,
     struct http_response *resp)
 {
-	struct http_retry policy = {attempts, 100, 1000, NULL, classify_remote};
+	struct http_retry policy = {attempts, 100, 1000, NULL, classify_remote, 0};
 	struct http_request req;
 	struct http_field h = {name, value};
 

@@ -46,6 +46,7 @@ awsreq_build(struct awsreq *r)
 	r->http.headers = r->fields;
 	r->http.nheaders = 0;
 	r->http.ctx = r;
+	r->http.timeout_ms = awsreq_timeout_ms();
 	return (0);
 }
 
@@ -118,4 +119,19 @@ awsreq_max_attempts(int dflt)
 	if (*end != '\0' || v < 1 || v > 20)
 		return (dflt);
 	return ((int)v);
+}
+
+long
+awsreq_timeout_ms(void)
+{
+	const char *s = getenv("CSC_TIMEOUT_MS");
+	char *end;
+	long v;
+
+	if (s == NULL || *s == '\0')
+		return (0);
+	v = strtol(s, &end, 10);
+	if (*end != '\0' || v < 1 || v > 3600000)
+		return (0);
+	return (v);
 }

@@ -66,4 +66,8 @@ void awsreq_free(struct awsreq *r);
  * else DEFAULT. */
 int awsreq_max_attempts(int dflt);
 
+/* awsreq_timeout_ms(): CSC_TIMEOUT_MS, the total time one attempt may
+ * take (1..3600000), or 0 for the http module's default (30 s). */
+long awsreq_timeout_ms(void);
+
 #endif /* !CSC_AWSREQ_H */

@@ -168,7 +168,7 @@ ddb_call(struct ddb *d, const char *op, const cJSON *req, cJSON **out,
     const char *expected)
 {
 	struct http_retry policy = {d->max_attempts, 50, 5000, awsreq_prepare,
-	    classify};
+	    classify, 0};
 	struct http_response resp;
 	struct awsreq ar;
 	char target[96];
@@ -278,7 +278,7 @@ static int
 batch_write_one(struct ddb *d, const char *table, cJSON *const *requests,
     size_t n)
 {
-	struct http_retry backoff = {d->max_attempts, 50, 5000, NULL, NULL};
+	struct http_retry backoff = {d->max_attempts, 50, 5000, NULL, NULL, 0};
 	cJSON *req = cJSON_CreateObject(), *resp = NULL, *ri, *list;
 	const cJSON *un;
 	int attempt, rc = -1;

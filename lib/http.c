@@ -271,12 +271,17 @@ http_backoff_ms(const struct http_retry *policy, int attempt)
 	long base = policy && policy->base_ms ? policy->base_ms : 100;
 	long cap = policy && policy->cap_ms ? policy->cap_ms : 20000;
 	long ceiling = base;
+	long floor;
 
 	while (attempt-- > 0 && ceiling < cap)
 		ceiling *= 2;
 	if (ceiling > cap)
 		ceiling = cap;
-	return ((long)arc4random_uniform((uint32_t)ceiling + 1));
+	floor = policy && policy->jitter_floor_pct > 0 &&
+	                policy->jitter_floor_pct <= 100
+	            ? ceiling * policy->jitter_floor_pct / 100
+	            : 0;
+	return (floor + (long)arc4random_uniform((uint32_t)(ceiling - floor) + 1));
 }
 
 long

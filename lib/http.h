@@ -72,6 +72,9 @@ struct http_retry {
 	 * transport errors and 5xx. */
 	enum http_verdict (*classify)(const struct http_request *req,
 	    const struct http_response *resp);
+	/* 0: full jitter, a wait in [0, ceiling]; N: a wait in [N%, 100%]
+	 * of the ceiling (Anthropic's SDKs use 75). */
+	int jitter_floor_pct;
 };
 
 /* http_perform(req, resp): one attempt.  RESP is initialised here and
@@ -104,8 +107,9 @@ char *http_response_header(const struct http_response *resp,
  * retry-after-ms or Retry-After (seconds or an HTTP date), or -1. */
 long http_retry_after_ms(const struct http_response *resp);
 
-/* http_backoff_ms(policy, attempt): full jitter, a random wait in
- * [0, min(cap, base * 2^attempt)] for the ATTEMPT-th retry (0-based). */
+/* http_backoff_ms(policy, attempt): a random wait in [0, min(cap, base *
+ * 2^attempt)] for the ATTEMPT-th retry (0-based), or in [floor%, 100%] of
+ * that ceiling when the policy sets jitter_floor_pct. */
 long http_backoff_ms(const struct http_retry *policy, int attempt);
 
 /* http_sleep_ms(ms): sleep, resuming after signals. */

@@ -191,7 +191,7 @@ call_send(struct s3 *s, struct s3call *c, size_t max,
     struct http_response *resp, const char *what)
 {
 	struct http_retry policy = {s->max_attempts, 100, 20000,
-	    awsreq_prepare, classify};
+	    awsreq_prepare, classify, 0};
 
 	s->last_code[0] = '\0';
 	c->ar.http.max_response = max;
@@ -331,7 +331,7 @@ s3_put_objects(struct s3 *s, const char *bucket, struct s3_put *puts,
     size_t n, size_t parallel)
 {
 	struct http_retry policy = {s->max_attempts, 100, 20000,
-	    awsreq_prepare, classify};
+	    awsreq_prepare, classify, 0};
 	struct http_response *resps = NULL;
 	struct http_request *reqs = NULL;
 	struct s3call *calls = NULL;

@@ -14,11 +14,16 @@ setup_file() {
 	env -u ANTHROPIC_API_KEY "$CSC_TOP/deploy/local/stack" up --sigproxy "$STACK_DIR" >/dev/null
 	# A temporary key with a session token that needs encoding.
 	export TOKEN='IQoJb3JpZ2luX2VjE+temporary/session=token'
-	jq --arg t "$TOKEN" '. + {"ASIASTORETEMPKEY": {"secret": "store-temp-secret", "token": $t}}' \
+	jq --arg t "$TOKEN" '. + {"ASIASTORETEMPKEY": {"secret": "store-temp-secret", "token": $t},
+		"AKIDWRONGSECRET": {"secret": "the-real-secret", "token": null}}' \
 		"$STACK_DIR/credentials.json" >"$STACK_DIR/credentials.json.tmp"
 	mv "$STACK_DIR/credentials.json.tmp" "$STACK_DIR/credentials.json"
 	# shellcheck source=/dev/null
 	source "$STACK_DIR/env"
+	# Where csc-store's requests start in the proxies' logs (after the
+	# stack's own unsigned readiness probes).
+	wc -l <"$STACK_DIR/s3-requests.jsonl" >"$STACK_DIR/s3-requests.start"
+	wc -l <"$STACK_DIR/dynamodb-requests.jsonl" >"$STACK_DIR/dynamodb-requests.start"
 	csc-store init >/dev/null
 }
 
@@ -448,6 +453,26 @@ EOF
 	assert_output ''
 }
 
+@test "a slow answer within the timeout is awaited, one past it retried, and always past it exits 69" {
+	local id
+	id=$(csc-ask start | csc-store put-conversation | jq -r .conversation_id)
+	faults dynamodb '[{"match": {"target": "DynamoDB_20120810.GetItem"}, "action": "slow", "delay_ms": 1200, "times": 1}]'
+	run --separate-stderr env CSC_TIMEOUT_MS=10000 csc-store -v get-conversation "$id"
+	assert_success
+	refute [ "$(grep -c retrying <<<"$stderr")" -gt 0 ]
+	faults dynamodb '[{"match": {"target": "DynamoDB_20120810.GetItem"}, "action": "slow", "delay_ms": 1200, "times": 1}]'
+	run --separate-stderr env CSC_TIMEOUT_MS=400 csc-store -v get-conversation "$id"
+	assert_success
+	assert_equal "$(jq -r .conversation_id <<<"$output")" "$id"
+	assert_equal "$(grep -c 'retrying POST' <<<"$stderr")" 1
+	assert_equal "$(grep -c 'Timeout was reached' <<<"$stderr")" 1
+	faults dynamodb '[{"match": {"target": "DynamoDB_20120810.GetItem"}, "action": "slow", "delay_ms": 1200}]'
+	run --separate-stderr env CSC_TIMEOUT_MS=300 AWS_MAX_ATTEMPTS=2 csc-store get-conversation "$id"
+	assert_failure 69
+	assert_output ''
+	assert_equal "$stderr" "csc-store: DynamoDB GetItem: Timeout was reached (after 2 attempts)"
+}
+
 @test "every request passes the proxy's signature check: awkward keys, session tokens" {
 	local sid cid s3n ddbn
 	sid=$(new_id) cid=$(new_id)
@@ -484,7 +509,10 @@ EOF
 	assert_failure 77
 	assert_output ''
 	[[ "$stderr" == "csc-store: S3 PutObject $sid/$cid/"*": SignatureDoesNotMatch: "* ]]
-	run --separate-stderr env AWS_SECRET_ACCESS_KEY=wrong csc-store get-service "$sid"
+	# A key whose secret csc-store does not have (a key of its own, so that
+	# the suite's last test can tell these requests from the rest).
+	run --separate-stderr env AWS_ACCESS_KEY_ID=AKIDWRONGSECRET AWS_SECRET_ACCESS_KEY=not-the-secret \
+		csc-store get-service "$sid"
 	assert_failure 77
 }
 
@@ -649,4 +677,20 @@ vg() {
 	assert_failure 65
 	run vg csc-store put-code <<<'{"files":'
 	assert_failure 65
+}
+
+# Last, over everything the suite sent: each request's signature was
+# recomputed by botocore and matched, except the ones spoiled on purpose.
+@test "every request of this suite passed the proxy's signature check" {
+	local log
+	for log in "$STACK_DIR/s3-requests" "$STACK_DIR/dynamodb-requests"; do
+		run jq -s -c --argjson from "$(cat "$log.start")" '.[$from:] |
+			map(select(.fault != "alter-header" and .access_key != "AKIDWRONGSECRET")) |
+			length' "$log.jsonl"
+		[ "$output" -gt 50 ]
+		# Any request that did not pass is shown, to say which it was.
+		run jq -s -c --argjson from "$(cat "$log.start")" '.[$from:][] |
+			select(.fault != "alter-header" and .access_key != "AKIDWRONGSECRET" and .sig != "ok")' "$log.jsonl"
+		assert_output ''
+	done
 }

@@ -64,8 +64,8 @@ time) and when the proxy restarts.
 Log (--log): one JSON object per line per request: time, method, path (with
 X-Amz-Signature and X-Amz-Security-Token values redacted), target, status,
 fault, sig ("ok", "bad" or "none"), error (the error code sent, if any),
-access_key.  Never the Authorization header, a signature, a token or a
-secret.
+access_key (the key the request names, also when its signature is wrong).
+Never the Authorization header, a signature, a token or a secret.
 
 The clock is not checked (no RequestTimeTooSkewed, no presign expiry): tests
 pin the clock so that signatures are reproducible.
@@ -108,6 +108,16 @@ REDACTED_QUERY = {"x-amz-signature", "x-amz-security-token"}
 
 # ---------------------------------------------------------------------------
 # The services' own error answers.
+
+def claimed_key(headers, raw_target):
+    """The access key id a request names in its Authorization header or
+    X-Amz-Credential query parameter, or None."""
+    m = re.search(r"Credential=([A-Za-z0-9]+)/", headers.get("authorization") or "")
+    if m is None:
+        m = re.search(r"[?&]X-Amz-Credential=([A-Za-z0-9]+)(?:/|%2F)",
+                      raw_target, re.IGNORECASE)
+    return m.group(1) if m else None
+
 
 class AwsError(Exception):
     """An error answer: a generic kind, mapped per service to AWS's code."""
@@ -730,6 +740,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 self.tamper(headers, tamper)
             if headers.get("authorization") or "X-Amz-" in raw_target:
                 entry["sig"] = "bad"
+                # The key the request claims, logged even when its
+                # signature turns out wrong.
+                entry["access_key"] = claimed_key(headers, raw_target)
             entry["access_key"] = self.verify(method, raw_target, headers,
                                               body)
             entry["sig"] = "ok"

@@ -53,7 +53,7 @@ main(int argc, char *argv[])
 {
 	struct http_field headers[MAX_HEADERS];
 	char *hcopy[MAX_HEADERS];
-	struct http_retry policy = {4, 50, 2000, NULL, classify};
+	struct http_retry policy = {4, 50, 2000, NULL, classify, 0};
 	struct http_request *reqs;
 	struct http_response *resps;
 	const char *method = "GET", *body = NULL;
