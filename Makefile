@@ -22,7 +22,7 @@ ALL_CFLAGS = -DCSC_VERSION=\"$(VERSION)\" -std=c11 -D_XOPEN_SOURCE=700 -D_DEFAUL
 # keeps each program to the libraries it really calls.
 LIBS = -Wl,--as-needed $(shell pkg-config --libs $(filter-out libcurl,$(PKGS))) -lm
 
-PROGS = csc-presign csc-ask csc-store
+PROGS = csc-presign csc-ask csc-store csc-generate
 LIB_SRCS = $(wildcard lib/*.c)
 LIB_OBJS = $(LIB_SRCS:lib/%.c=$(B)/lib/%.o)
 UNIT_SRCS = $(wildcard tests/unit/test_*.c)
@@ -63,7 +63,12 @@ $(B)/%.inc: share/%.json
 	@mkdir -p $(@D)
 	tools/embed < $< > $@
 
+$(B)/%.inc: share/%.txt
+	@mkdir -p $(@D)
+	tools/embed < $< > $@
+
 $(B)/lib/interview_load.o: $(B)/questions.inc
+$(B)/src/csc-generate.o: $(B)/system-prompt.inc $(B)/prices.inc
 
 # `make test` installs what it needs (tools/deps), builds, and runs every
 # suite: C unit drivers through bats, the tools' bats suites, shellcheck.

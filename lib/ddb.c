@@ -143,8 +143,8 @@ report(const char *op, const struct http_response *resp, const char *type)
 	const char *msg = NULL;
 
 	if (resp->transport_error) {
-		err_set(EX_UNAVAILABLE, "DynamoDB %s: %s (after %d attempts)",
-		    op, resp->error, resp->attempts);
+		err_set(EX_UNAVAILABLE, "DynamoDB %s: %s (after %d attempt%s)",
+		    op, resp->error, resp->attempts, resp->attempts == 1 ? "" : "s");
 		return;
 	}
 	if (resp->body.data != NULL)
@@ -158,8 +158,8 @@ report(const char *op, const struct http_response *resp, const char *type)
 		err_set(error_class(type, resp->status), "DynamoDB %s: %s: %.200s",
 		    op, type, msg ? msg : "no message");
 	else
-		err_set(EX_UNAVAILABLE, "DynamoDB %s: HTTP %ld (after %d attempts)",
-		    op, resp->status, resp->attempts);
+		err_set(EX_UNAVAILABLE, "DynamoDB %s: HTTP %ld (after %d attempt%s)",
+		    op, resp->status, resp->attempts, resp->attempts == 1 ? "" : "s");
 	cJSON_Delete(body);
 }
 

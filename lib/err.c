@@ -21,35 +21,54 @@ err_init(const char *progname)
 		s_verbose = 1;
 }
 
-/* Print "prog: message" as one line; newlines in the message would make a
- * second line, so they are shown as spaces. */
+static char s_msg[1024]; /* the first error's message */
+static int s_unshown;    /* it was recorded quietly, not printed */
+
+/* MSG formatted as one line: newlines would make a second line, so they
+ * are shown as spaces. */
 static void
-print_line(const char *fmt, va_list ap)
+format_line(char *msg, size_t size, const char *fmt, va_list ap)
 {
-	char msg[1024];
 	char *p;
 
-	vsnprintf(msg, sizeof(msg), fmt, ap); /* truncation is acceptable */
+	vsnprintf(msg, size, fmt, ap); /* truncation is acceptable */
 	for (p = msg; *p != '\0'; p++)
 		if (*p == '\n' || *p == '\r')
 			*p = ' ';
-	fprintf(stderr, "%s: %s\n", s_progname, msg);
 }
 
 void
 err_set(int code, const char *fmt, ...)
 {
+	char msg[1024];
 	va_list ap;
 
 	va_start(ap, fmt);
+	format_line(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
 	if (s_code == 0) {
 		s_code = code;
+		memcpy(s_msg, msg, sizeof(msg));
+		s_unshown = s_quiet;
 		if (!s_quiet)
-			print_line(fmt, ap);
+			fprintf(stderr, "%s: %s\n", s_progname, msg);
 	} else if (s_verbose) {
-		print_line(fmt, ap);
+		fprintf(stderr, "%s: %s\n", s_progname, msg);
 	}
-	va_end(ap);
+}
+
+const char *
+err_message(void)
+{
+	return (s_code != 0 ? s_msg : "");
+}
+
+void
+err_flush(void)
+{
+	if (s_code != 0 && s_unshown)
+		fprintf(stderr, "%s: %s\n", s_progname, s_msg);
+	s_unshown = 0;
 }
 
 int
@@ -62,6 +81,7 @@ void
 err_clear(void)
 {
 	s_code = 0;
+	s_unshown = 0;
 }
 
 void
@@ -85,11 +105,14 @@ err_verbose(void)
 void
 err_debug(const char *fmt, ...)
 {
+	char msg[1024];
 	va_list ap;
 
 	if (!s_verbose)
 		return;
+
 	va_start(ap, fmt);
-	print_line(fmt, ap);
+	format_line(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	fprintf(stderr, "%s: %s\n", s_progname, msg);
 }

@@ -34,6 +34,11 @@ void err_clear(void);
  * for callers that probe and handle a failure themselves. */
 void err_quiet(int on);
 
+/* err_message(): the remembered error's message ("" if none). */
+const char *err_message(void);
+/* err_flush(): print the remembered error if err_quiet kept it from being
+ * printed (a probe whose failure turned out to matter). */
+void err_flush(void);
 /* err_set_verbose(on), err_verbose(): request logging (-v, CSC_LOG=debug). */
 void err_set_verbose(int on);
 int err_verbose(void);

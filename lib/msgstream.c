@@ -42,6 +42,7 @@ struct msgstream {
 	enum kind kind;            /* the open block's */
 	int index;                 /* the open block's index, or the next's */
 	struct buf acc;            /* the open block's joined deltas */
+	int bad_input;             /* 1 + a tool block whose input is cut */
 	long output_tokens;
 	char etype[64];            /* msgstream_error_type */
 	char emsg[1024];           /* msgstream_error_message */
@@ -328,7 +329,10 @@ on_block_delta(struct msgstream *m, cJSON *ev, size_t len)
 
 /* finish_tool(m): the open tool block's "input", from its joined
  * partial_json; none at all (or only empty pieces) leaves the input it
- * started with, which the API sends as {}. */
+ * started with, which the API sends as {}.  JSON that does not parse is
+ * what a reply cut by max_tokens ends with: the input becomes {}, as in
+ * the API's whole reply, and message_stop judges it once the stop reason
+ * is known. */
 static void
 finish_tool(struct msgstream *m)
 {
@@ -340,9 +344,9 @@ finish_tool(struct msgstream *m)
 			return;
 		input = cJSON_CreateObject();
 	} else if ((input = parse_object(m->acc.data, m->acc.len)) == NULL) {
-		broken(m, "content_block_stop: the input of block %d is not "
-		    "a JSON object", m->index);
-		return;
+		if (m->bad_input == 0)
+			m->bad_input = 1 + m->index;
+		input = cJSON_CreateObject();
 	}
 	if (set(m->block, "input", input))
 		broken(m, "out of memory");
@@ -428,10 +432,19 @@ on_message_delta(struct msgstream *m, cJSON *ev, size_t len)
 static void
 on_message_stop(struct msgstream *m, cJSON *ev, size_t len)
 {
+	const cJSON *why;
+
 	(void)ev;
 	(void)len;
 	if (m->block != NULL) {
 		broken(m, "message_stop while block %d is open", m->index);
+		return;
+	}
+	why = cJSON_GetObjectItemCaseSensitive(m->msg, "stop_reason");
+	if (m->bad_input != 0 && !(cJSON_IsString(why) &&
+	    strcmp(why->valuestring, "max_tokens") == 0)) {
+		broken(m, "the input of block %d is not a JSON object, and the "
+		    "reply was not cut by max_tokens", m->bad_input - 1);
 		return;
 	}
 	m->state = MSGSTREAM_DONE;

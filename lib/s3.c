@@ -163,8 +163,8 @@ report(struct s3 *s, const char *what, const struct http_response *resp)
 
 	if (resp->transport_error) {
 		snprintf(s->last_code, sizeof(s->last_code), "%s", "Transport");
-		err_set(EX_UNAVAILABLE, "S3 %s: %s (after %d attempts)", what,
-		    resp->error, resp->attempts);
+		err_set(EX_UNAVAILABLE, "S3 %s: %s (after %d attempt%s)", what,
+		    resp->error, resp->attempts, resp->attempts == 1 ? "" : "s");
 		return;
 	}
 	error_code(resp, &e);

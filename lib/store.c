@@ -6,12 +6,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <uuid/uuid.h>
-
 #include "clock.h"
 #include "ddbjson.h"
 #include "digest.h"
 #include "err.h"
+#include "ids.h"
 #include "jsonio.h"
 #include "store.h"
 
@@ -56,47 +55,6 @@ store_close(struct store *st)
 	if (st->have_s3)
 		s3_free(&st->s3);
 	st->have_ddb = st->have_s3 = 0;
-}
-
-int
-store_valid_id(const char *id)
-{
-	size_t i;
-
-	if (id == NULL || strlen(id) != 36)
-		return (0);
-	for (i = 0; i < 36; i++) {
-		if (i == 8 || i == 13 || i == 18 || i == 23) {
-			if (id[i] != '-')
-				return (0);
-		} else if (!((id[i] >= '0' && id[i] <= '9') ||
-		               (id[i] >= 'a' && id[i] <= 'f'))) {
-			return (0);
-		}
-	}
-	return (1);
-}
-
-int
-store_check_id(const char *what, const char *id)
-{
-	if (store_valid_id(id))
-		return (0);
-	if (id == NULL)
-		err_set(EX_DATAERR, "%s is missing (a lowercase UUID)", what);
-	else
-		err_set(EX_DATAERR, "%s '%.40s%s' is not a lowercase UUID", what,
-		    id, strlen(id) > 40 ? "..." : "");
-	return (-1);
-}
-
-static void
-new_id(char out[37])
-{
-	uuid_t u;
-
-	uuid_generate(u);
-	uuid_unparse_lower(u, out);
 }
 
 /* --- DynamoDB requests ------------------------------------------------ */
@@ -350,7 +308,7 @@ store_put_conversation(struct store *st, const cJSON *state)
 		err_set(EX_DATAERR, "a conversation state must be a JSON object");
 		return (NULL);
 	}
-	if (store_check_id("conversation_id", id))
+	if (ids_check("conversation_id", id))
 		return (NULL);
 	if (!cJSON_IsNumber(ver) || ver->valuedouble < 1 ||
 	    ver->valuedouble > 1e15 ||
@@ -448,7 +406,7 @@ store_get_conversation(struct store *st, const char *id)
 	char when[21];
 	time_t t;
 
-	if (store_check_id("conversation id", id) ||
+	if (ids_check("conversation id", id) ||
 	    get_item(st, item_key("CONVERSATION", id, "DATA"), &item))
 		return (NULL);
 	if (item == NULL) {
@@ -512,7 +470,7 @@ store_delete_conversation(struct store *st, const char *id)
 	cJSON *out;
 	int existed;
 
-	if (store_check_id("conversation id", id) ||
+	if (ids_check("conversation id", id) ||
 	    delete_item(st, item_key("CONVERSATION", id, "DATA"), &existed))
 		return (NULL);
 	if (!existed) {
@@ -774,8 +732,8 @@ store_put_code(struct store *st, const cJSON *bundle)
 		err_set(EX_DATAERR, "a code bundle must be a JSON object");
 		return (NULL);
 	}
-	if (store_check_id("service_id", service) ||
-	    store_check_id("code_id", code) || check_files(files, &n))
+	if (ids_check("service_id", service) ||
+	    ids_check("code_id", code) || check_files(files, &n))
 		return (NULL);
 	for (i = 0, f = files->child; i < n; i++, f = f->next) {
 		const char *content = jsonio_string(f, "content");
@@ -824,8 +782,8 @@ code_doc(struct store *st, const char *service, const char *code)
 {
 	cJSON *item = NULL, *doc = NULL;
 
-	if (store_check_id("service id", service) ||
-	    store_check_id("code id", code) ||
+	if (ids_check("service id", service) ||
+	    ids_check("code id", code) ||
 	    get_item(st, code_key(service, code), &item))
 		return (NULL);
 	if (item == NULL) {
@@ -1086,7 +1044,7 @@ store_get_service(struct store *st, const char *id)
 	struct service_view sv;
 	char pk[64];
 
-	if (store_check_id("service id", id))
+	if (ids_check("service id", id))
 		return (NULL);
 	memset(&sv, 0, sizeof(sv));
 	snprintf(pk, sizeof(pk), "SERVICE#%s", id);
@@ -1198,7 +1156,7 @@ store_delete_service(struct store *st, const char *id)
 	cJSON *out = NULL;
 	char pk[64], prefix[64];
 
-	if (store_check_id("service id", id))
+	if (ids_check("service id", id))
 		return (NULL);
 	memset(&d, 0, sizeof(d));
 	snprintf(pk, sizeof(pk), "SERVICE#%s", id);
@@ -1299,15 +1257,15 @@ store_put_job(struct store *st, const cJSON *in)
 	}
 	/* Ids the caller leaves out are made here. */
 	if (service == NULL && cJSON_GetObjectItem(in, "service_id") == NULL) {
-		new_id(sid);
+		ids_new(sid);
 		service = sid;
 	}
 	if (code == NULL && cJSON_GetObjectItem(in, "code_id") == NULL) {
-		new_id(cid);
+		ids_new(cid);
 		code = cid;
 	}
-	if (store_check_id("service_id", service) ||
-	    store_check_id("code_id", code))
+	if (ids_check("service_id", service) ||
+	    ids_check("code_id", code))
 		return (NULL);
 	if ((plain = cJSON_Duplicate(in, 1)) == NULL)
 		return (oom());
@@ -1387,8 +1345,8 @@ store_claim_job(struct store *st, const char *service, const char *code,
 	cJSON *out = NULL;
 	time_t now = clock_now();
 
-	if (store_check_id("service id", service) ||
-	    store_check_id("code id", code))
+	if (ids_check("service id", service) ||
+	    ids_check("code id", code))
 		return (NULL);
 	if (upd_init(&u) ||
 	    upd_set(&u, "status", cJSON_CreateString("running")) ||
@@ -1431,8 +1389,8 @@ store_finish_job(struct store *st, const char *service, const char *code,
 		err_set(EX_USAGE, "--status must be done or failed");
 		return (NULL);
 	}
-	if (store_check_id("service id", service) ||
-	    store_check_id("code id", code))
+	if (ids_check("service id", service) ||
+	    ids_check("code id", code))
 		return (NULL);
 	if (upd_init(&u) || upd_set(&u, "status", cJSON_CreateString(status)) ||
 	    upd_set(&u, "finished_at", time_string(now)) ||

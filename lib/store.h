@@ -37,13 +37,6 @@ struct store {
 int store_open(struct store *st, int need_s3);
 void store_close(struct store *st);
 
-/* store_valid_id(id): 1 if ID is a lowercase UUID, else 0. */
-int store_valid_id(const char *id);
-
-/* store_check_id(what, id): as store_valid_id, reporting EX_DATAERR
- * ("WHAT 'ID' is not a lowercase UUID") when it is not one. */
-int store_check_id(const char *what, const char *id);
-
 /* Conversations: the interview state of csc-ask, one item each. */
 cJSON *store_put_conversation(struct store *st, const cJSON *state);
 cJSON *store_get_conversation(struct store *st, const char *id);
