@@ -114,7 +114,7 @@ FORCE:
 # dictionary tests/fuzz/NAME.dict if there is one.  New inputs collect in
 # build/fuzz/corpus/NAME, crashes in build/fuzz/NAME-crash-*.  Adding a
 # target is `FUZZ_TARGETS += NAME` and its source and seeds.
-FUZZ_TARGETS += ask sigv4 presign awsconfig ddbjson s3xml
+FUZZ_TARGETS += ask sigv4 presign awsconfig ddbjson s3xml generate
 FUZZ_SECONDS ?= 60
 FUZZ_CC ?= clang
 F = build/fuzz

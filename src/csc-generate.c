@@ -438,18 +438,61 @@ fail:
 
 /* --- one request -------------------------------------------------------- */
 
+/* Whether the API refused the request for its structured output (a
+ * model without it): then a forced tool carries the same schema. */
+static int
+no_structured_output(const struct generator *g)
+{
+	const char *m = err_message();
+
+	return (!g->cfg.tool &&
+	    strcmp(g->api.error_type, "invalid_request_error") == 0 &&
+	    (strstr(m, "output_config") != NULL ||
+	        strstr(m, "output_format") != NULL ||
+	        strstr(m, "structured output") != NULL));
+}
+
+/* Ask for JOB's bundle; with structured output first, and through the
+ * tool if the model has no structured output.  *MSG is the reply. */
+static int
+ask(struct generator *g, const struct job *job, cJSON **msg)
+{
+	cJSON *req;
+	int r, tool_first = g->cfg.tool;
+
+	if ((req = generate_request(&g->cfg, job->service_data)) == NULL)
+		return (-1);
+	err_quiet(!tool_first);
+	r = anthropic_messages(&g->api, req, g->o.stream, msg);
+	err_quiet(0);
+	cJSON_Delete(req);
+	if (r == 0 || tool_first)
+		return (r);
+	if (!no_structured_output(g)) {
+		err_flush();
+		return (r);
+	}
+	err_debug("%s: no structured output, asking through a tool",
+	    g->cfg.model);
+	err_clear();
+	g->cfg.tool = 1;
+	if ((req = generate_request(&g->cfg, job->service_data)) == NULL)
+		return (-1);
+	r = anthropic_messages(&g->api, req, g->o.stream, msg);
+	cJSON_Delete(req);
+	return (r);
+}
+
 static int
 generate_one(struct generator *g)
 {
 	struct job job;
-	cJSON *in, *req = NULL, *msg = NULL, *out = NULL;
+	cJSON *in, *msg = NULL, *out = NULL;
 	int rc = -1;
 
 	memset(&job, 0, sizeof(job));
 	if ((in = jsonio_read(stdin, jsonio_limit())) == NULL ||
-	    parse_job(in, &job) ||
-	    (req = generate_request(&g->cfg, job.service_data)) == NULL ||
-	    anthropic_messages(&g->api, req, g->o.stream, &msg) ||
+	    parse_job(in, &job) || ask(g, &job, &msg) ||
 	    (out = bundle_of(g, &job, msg, g->api.request_id, 0)) == NULL ||
 	    jsonio_write(stdout, out))
 		goto done;
@@ -457,7 +500,6 @@ generate_one(struct generator *g)
 done:
 	cJSON_Delete(out);
 	cJSON_Delete(msg);
-	cJSON_Delete(req);
 	cJSON_Delete(in);
 	return (rc);
 }
