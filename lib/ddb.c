@@ -195,10 +195,12 @@ ddb_call(struct ddb *d, const char *op, const cJSON *req, cJSON **out,
 	    awsreq_header(&ar, "X-Amz-Target", target) || awsreq_build(&ar))
 		goto done;
 	ar.http.label = op;
+	d->last_attempts = 0;
 	if (http_do(&ar.http, &resp, &policy) && !resp.transport_error) {
 		rc = -1; /* prepare failed and reported */
 		goto done;
 	}
+	d->last_attempts = resp.attempts;
 	if (resp.transport_error == 0 && resp.status == 200) {
 		*out = resp.body.len > 0
 		           ? cJSON_ParseWithLength(resp.body.data, resp.body.len)

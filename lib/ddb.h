@@ -29,6 +29,8 @@ struct ddb {
 	struct aws_endpoint ep;
 	int max_attempts;
 	char last_type[96]; /* __type of the last error answer, "" if none */
+	int last_attempts;  /* attempts the last call made: more than one
+	                       means an earlier one may have been applied */
 };
 
 /* ddb_init(d): credentials, region and endpoint, resolved once.

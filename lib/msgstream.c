@@ -459,7 +459,8 @@ on_error(struct msgstream *m, cJSON *ev, size_t len)
 	e = cJSON_GetObjectItemCaseSensitive(ev, "error");
 	type = cJSON_GetObjectItemCaseSensitive(e, "type");
 	message = cJSON_GetObjectItemCaseSensitive(e, "message");
-	if (!cJSON_IsString(type)) {
+	/* ERROR promises a type to report */
+	if (!cJSON_IsString(type) || type->valuestring[0] == '\0') {
 		broken(m, "an error event without error.type");
 		return;
 	}
@@ -486,7 +487,9 @@ static const struct {
 };
 
 /* msgstream_new(max_bytes): an empty reply, holding at most MAX_BYTES of
- * content in total.  NULL when out of memory. */
+ * content in total: the text of the deltas, and the JSON of the
+ * message_start, content_block_start and message_delta events; past it
+ * the reply is BROKEN.  NULL when out of memory. */
 struct msgstream *
 msgstream_new(size_t max_bytes)
 {
@@ -547,7 +550,9 @@ msgstream_state(const struct msgstream *m)
 }
 
 /* msgstream_message(m): the reply so far (whole when DONE), owned by M;
- * NULL before message_start. */
+ * NULL before message_start.  A block still open shows what it started
+ * with (its deltas are joined when it stops); it is valid until the next
+ * msgstream_event or msgstream_free. */
 const cJSON *
 msgstream_message(const struct msgstream *m)
 {

@@ -7,15 +7,28 @@
  *   {"id", "type": "message", "role", "model", "content": [blocks],
  *    "stop_reason", "stop_sequence", "stop_details", "usage"}
  *
- * Text blocks get their text_delta pieces joined; tool_use blocks their
- * input_json_delta pieces joined and parsed into "input"; thinking and
- * redacted_thinking blocks are kept with their thinking/signature deltas;
- * unknown block and delta types are kept as they started, their deltas
- * dropped.  "usage" is message_start's, updated by message_delta's
- * (cumulative) counts.  Unknown event types and ping are ignored.
+ * Text blocks get their text_delta pieces joined; tool_use (and
+ * server_tool_use, mcp_tool_use) blocks their input_json_delta pieces
+ * joined and parsed into "input" (no pieces, or only empty ones: the
+ * input they started with, {}); thinking blocks their thinking_delta
+ * pieces joined, and the signature_delta's signature (a later one
+ * replaces it, as in Anthropic's SDKs); redacted_thinking blocks are kept
+ * as they started.  Unknown block and delta types (citations_delta among
+ * them) are kept as they started, their deltas dropped.  message_delta's
+ * "delta" fields (stop_reason, stop_sequence, stop_details...) replace
+ * the message's; its "usage" counts are totals and replace message_start's
+ * (a null count changes nothing).  Unknown event types and ping are
+ * ignored, wherever they come.
  *
- * Input comes from the network: every event's JSON is checked, an index
- * that does not name the open block is an error, and sizes are bounded.
+ * A tool input that does not parse is what a reply cut by max_tokens
+ * ends with: it becomes {}, as in the reply without streaming, and the
+ * message is DONE if its stop_reason is "max_tokens", BROKEN if not.
+ *
+ * Input comes from the network: every event's JSON is checked (one
+ * object, whose "type", if any, is the event's name); blocks must start
+ * in index order 0, 1, 2..., one at a time, and a delta or stop must name
+ * the open block; events other than ping and error need message_start
+ * first, and message_stop needs no block open; sizes are bounded.
  */
 #ifndef CSC_MSGSTREAM_H
 #define CSC_MSGSTREAM_H
@@ -34,7 +47,9 @@ enum msgstream_state {
 struct msgstream;
 
 /* msgstream_new(max_bytes): an empty reply, holding at most MAX_BYTES of
- * content in total.  NULL when out of memory. */
+ * content in total: the text of the deltas, and the JSON of the
+ * message_start, content_block_start and message_delta events; past it
+ * the reply is BROKEN.  NULL when out of memory. */
 struct msgstream *msgstream_new(size_t max_bytes);
 
 /* msgstream_event(m, type, data, len): apply one SSE event (TYPE is its
@@ -47,7 +62,9 @@ enum msgstream_state msgstream_event(struct msgstream *m, const char *type,
 enum msgstream_state msgstream_state(const struct msgstream *m);
 
 /* msgstream_message(m): the reply so far (whole when DONE), owned by M;
- * NULL before message_start. */
+ * NULL before message_start.  A block still open shows what it started
+ * with (its deltas are joined when it stops); it is valid until the next
+ * msgstream_event or msgstream_free. */
 const cJSON *msgstream_message(const struct msgstream *m);
 
 /* msgstream_output_tokens(m): output tokens so far (for progress). */

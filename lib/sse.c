@@ -48,7 +48,9 @@ struct sse_parser {
 };
 
 /* sse_new(max_event, cb, ctx): a parser that refuses events (or lines)
- * longer than MAX_EVENT bytes.  NULL when out of memory. */
+ * longer than MAX_EVENT bytes: a field line, counted without its line
+ * ending, or an event's joined data.  Comment lines are skipped as they
+ * arrive, never held, so they have no limit.  NULL when out of memory. */
 struct sse_parser *
 sse_new(size_t max_event, sse_callback cb, void *ctx)
 {
@@ -233,8 +235,9 @@ sse_feed(struct sse_parser *p, const char *buf, size_t n)
 }
 
 /* sse_finish(p): the stream ended.  Returns 0 if it ended between events,
- * 1 if it was cut inside one (whose data is dropped, as EventSource
- * does), or the value sse_feed returned last if that was nonzero. */
+ * 1 if it was cut inside one (in a line, or after fields that no empty
+ * line ended; the event is dropped, as EventSource does), or the value
+ * sse_feed returned last if that was nonzero. */
 int
 sse_finish(struct sse_parser *p)
 {
@@ -259,7 +262,9 @@ sse_finish(struct sse_parser *p)
 	return (cut);
 }
 
-/* sse_error(p): what went wrong, for messages ("" if nothing). */
+/* sse_error(p): what went wrong, for messages: "line longer than N
+ * bytes", "event longer than N bytes" or "out of memory"; "" if nothing
+ * did, or if the callback stopped the parser. */
 const char *
 sse_error(const struct sse_parser *p)
 {

@@ -373,9 +373,12 @@ store_put_conversation(struct store *st, const cJSON *state)
 	if (r < 0)
 		goto done;
 	if (r == 1) {
-		/* The same state again (a retry whose first answer was lost)
-		 * is no conflict. */
-		if (get_item(st, item_key("CONVERSATION", id, "DATA"), &stored))
+		/* Refused on a later attempt, with our very state stored: the
+		 * earlier attempt was applied and its answer lost.  Refused on
+		 * the first, it is another writer's, even if it is the same
+		 * state (two identical answers sent at once: one wins). */
+		if (st->ddb.last_attempts > 1 &&
+		    get_item(st, item_key("CONVERSATION", id, "DATA"), &stored))
 			goto done;
 		if (stored == NULL || !cJSON_Compare(stored, item, 1)) {
 			err_set(CSC_EX_CONFLICT, "conversation %s changed under "

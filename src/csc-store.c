@@ -67,6 +67,7 @@ struct options {
 	const char *error;      /* finish-job */
 	int expired;            /* list-jobs */
 	long parallel;          /* put-code */
+	int ids_from_stdin;     /* "-": ids named in a JSON object on stdin */
 };
 
 static void
@@ -75,7 +76,7 @@ usage(FILE *f)
 	fprintf(f,
 	    "usage: csc-store [-v] init\n"
 	    "       csc-store [-v] put-conversation < state.json\n"
-	    "       csc-store [-v] get-conversation ID\n"
+	    "       csc-store [-v] get-conversation ID | -\n"
 	    "       csc-store [-v] delete-conversation ID\n"
 	    "       csc-store [-v] put-code [--parallel N] < bundle.json\n"
 	    "       csc-store [-v] get-code [--content | --check] SERVICE CODE\n"
@@ -91,7 +92,9 @@ usage(FILE *f)
 	    "csc's records in DynamoDB (CSC_TABLE, default CloudServiceCreator)\n"
 	    "and code bundles in S3 (CSC_BUCKET, default\n"
 	    "cloudservicecreator-code).  JSON in on standard input, JSON out on\n"
-	    "standard output; ids are lowercase UUIDs.  See csc-store(1).\n"
+	    "standard output; ids are lowercase UUIDs.  An id operand \"-\"\n"
+	    "takes the ids from a JSON object on standard input\n"
+	    "(conversation_id, service_id, code_id).  See csc-store(1).\n"
 	    "\n"
 	    "  -v, --verbose  log requests on standard error\n"
 	    "  -h, --help     this text\n"
@@ -177,6 +180,13 @@ parse_command(int argc, char *argv[], struct options *o)
 			break;
 		}
 	}
+	/* "-" alone: the ids come from the JSON object on standard input
+	 * (the HTTP API's request body), by their names. */
+	if (o->c->nids > 0 && argc - optind == 1 &&
+	    strcmp(argv[optind], "-") == 0) {
+		o->ids_from_stdin = 1;
+		return (0);
+	}
 	for (i = (size_t)optind; i < (size_t)argc; i++) {
 		if (nids == o->c->nids) {
 			err_set(EX_USAGE, "%s: unexpected argument '%.64s'",
@@ -240,6 +250,47 @@ parse_options(int argc, char *argv[])
 	return (optind);
 }
 
+/* The ids of O's command, by name, from the JSON object on standard
+ * input; *IN keeps the document (the ids point into it). */
+static int
+ids_from(struct options *o, cJSON **in)
+{
+	static const char *const conv[] = {"conversation_id", NULL};
+	static const char *const svc[] = {"service_id", NULL};
+	static const char *const code[] = {"service_id", "code_id"};
+	const char *const *names;
+	int i;
+
+	switch (o->c->cmd) {
+	case GET_CONVERSATION:
+	case DELETE_CONVERSATION: names = conv; break;
+	case GET_SERVICE:
+	case DELETE_SERVICE: names = svc; break;
+	default: names = code; break;
+	}
+	if ((*in = jsonio_read(stdin, jsonio_limit())) == NULL)
+		return (-1);
+	if (!cJSON_IsObject(*in)) {
+		err_set(EX_DATAERR, "the request must be a JSON object");
+		return (-1);
+	}
+	for (i = 0; i < o->c->nids; i++) {
+		const cJSON *v = cJSON_GetObjectItemCaseSensitive(*in, names[i]);
+
+		if (v == NULL) {
+			err_set(EX_DATAERR, "%s is missing", names[i]);
+			return (-1);
+		}
+		if (!cJSON_IsString(v)) {
+			err_set(EX_DATAERR, "%s must be a string (a lowercase UUID)",
+			    names[i]);
+			return (-1);
+		}
+		o->ids[i] = v->valuestring;
+	}
+	return (0);
+}
+
 static cJSON *
 run(struct store *st, const struct options *o, const cJSON *in)
 {
@@ -285,6 +336,8 @@ main(int argc, char *argv[])
 		return (err_code());
 	/* DynamoDB numbers keep their digits: 0.10 is not 0.1000000000001. */
 	jsonio_exact_numbers(1);
+	if (o.ids_from_stdin && ids_from(&o, &in))
+		goto done;
 	if (o.c->reads_stdin &&
 	    (in = jsonio_read(stdin, getenv("CSC_MAX_INPUT")
 	                                 ? jsonio_limit()

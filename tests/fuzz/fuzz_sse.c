@@ -50,8 +50,9 @@ on_event(const struct sse_event *ev, void *ctx)
 	struct run *r = ctx;
 	size_t len = strlen(ev->type);
 
-	/* an event has a name, and NUL-terminated data within the limit */
-	if (len == 0 || ev->data == NULL || ev->data[ev->data_len] != '\0' ||
+	/* NUL-terminated data within the limit (the name may be "": a NUL
+	 * byte in an "event" field ends the C string) */
+	if (ev->data == NULL || ev->data[ev->data_len] != '\0' ||
 	    ev->data_len > MAX_EVENT)
 		abort();
 	if (buf_add(&r->log, ev->type, len + 1) ||
@@ -61,8 +62,9 @@ on_event(const struct sse_event *ev, void *ctx)
 	return (0);
 }
 
-/* feed(r, data, size, step): DATA in pieces of STEP bytes (all at once
- * when STEP is 0), or in two at SPLIT when STEP is (size_t)-1. */
+/* feed(r, data, size, step, split): DATA in pieces of STEP bytes, all at
+ * once when STEP is 0, or in two pieces cut at SPLIT when STEP is
+ * (size_t)-1 (either may be empty). */
 static void
 feed(struct run *r, const char *data, size_t size, size_t step, size_t split)
 {
@@ -74,15 +76,16 @@ feed(struct run *r, const char *data, size_t size, size_t step, size_t split)
 	if ((r->ms = msgstream_new(MAX_BYTES)) == NULL ||
 	    (p = sse_new(MAX_EVENT, on_event, r)) == NULL)
 		abort();
-	while (off < size && rc == 0) {
-		if (step == (size_t)-1)
-			n = off == 0 ? split : size - off;
-		else
-			n = step == 0 ? size : step;
-		if (n > size - off)
-			n = size - off;
-		rc = sse_feed(p, data + off, n);
-		off += n;
+	if (step == (size_t)-1) {
+		if ((rc = sse_feed(p, data, split)) == 0)
+			rc = sse_feed(p, data + split, size - split);
+	} else {
+		n = step == 0 ? size : step;
+		for (; off < size && rc == 0; off += n) {
+			if (n > size - off)
+				n = size - off;
+			rc = sse_feed(p, data + off, n);
+		}
 	}
 	/* a stopped parser stays stopped, with the same value */
 	if (rc != 0 && (sse_feed(p, "\n\n", 2) != rc || sse_error(p)[0] == 0))
