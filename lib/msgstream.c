@@ -203,10 +203,12 @@ on_message_start(struct msgstream *m, cJSON *ev, size_t len)
 	}
 	if (take(m, len, "message_start"))
 		return;
-	if (content == NULL &&
-	    set(msg, "content", content = cJSON_CreateArray())) {
-		broken(m, "out of memory");
-		return;
+	if (content == NULL) {
+		content = cJSON_CreateArray();
+		if (set(msg, "content", content)) {
+			broken(m, "out of memory");
+			return;
+		}
 	}
 	m->msg = cJSON_DetachItemViaPointer(ev, msg);
 	m->content = content;
@@ -412,7 +414,8 @@ on_message_delta(struct msgstream *m, cJSON *ev, size_t len)
 	/* the counts are totals: those given replace, a null changes none */
 	have = cJSON_GetObjectItemCaseSensitive(m->msg, "usage");
 	if (!cJSON_IsObject(have)) {
-		if (set(m->msg, "usage", have = cJSON_CreateObject())) {
+		have = cJSON_CreateObject();
+		if (set(m->msg, "usage", have)) {
 			broken(m, "out of memory");
 			return;
 		}

@@ -15,9 +15,9 @@
  * replaces it, as in Anthropic's SDKs); redacted_thinking blocks are kept
  * as they started.  Unknown block and delta types (citations_delta among
  * them) are kept as they started, their deltas dropped.  message_delta's
- * "delta" fields (stop_reason, stop_sequence, stop_details...) replace
- * the message's; its "usage" counts are totals and replace message_start's
- * (a null count changes nothing).  Unknown event types and ping are
+ * "delta" fields (stop_reason, stop_sequence, stop_details...; not
+ * content, usage or type) replace the message's; its "usage" counts are
+ * totals and replace message_start's (a null count changes nothing).  Unknown event types and ping are
  * ignored, wherever they come.
  *
  * A tool input that does not parse is what a reply cut by max_tokens

@@ -47,3 +47,11 @@ vg() {
 	run vg "$(unit test_http)" -a 1 http://127.0.0.1:9/refused
 	[ "$status" -eq 1 ]
 }
+
+@test "the SSE parser and the stream rebuilder are clean under valgrind" {
+	run vg "$(unit test_sse)" -m -p 7 <"$CSC_TOP/tests/fixtures/sse/tool.sse"
+	assert_success
+	run vg "$(unit test_sse)" -m -p 0 <"$CSC_TOP/tests/fixtures/sse/generate.sse"
+	assert_success
+	run vg "$(unit test_sse)" -m <"$CSC_TOP/tests/fixtures/sse/stream-error.sse"
+}
