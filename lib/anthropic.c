@@ -18,17 +18,25 @@
 #define RESULTS_MAX ((size_t)512 << 20)    /* a batch's results */
 #define DEFAULT_TIMEOUT_MS (10L * 60 * 1000)
 
-static long
-env_long(const char *name, long min, long max, long dflt)
+/* env_long(name, min, max, dflt, out): *OUT = NAME's value, or DFLT when
+ * unset.  A value that is not a number in MIN..MAX is a configuration
+ * error, not silently the default. */
+static int
+env_long(const char *name, long min, long max, long dflt, long *out)
 {
 	const char *s = getenv(name);
 	char *end;
-	long v;
 
+	*out = dflt;
 	if (s == NULL || *s == '\0')
-		return (dflt);
-	v = strtol(s, &end, 10);
-	return (*end != '\0' || v < min || v > max ? dflt : v);
+		return (0);
+	*out = strtol(s, &end, 10);
+	if (*end != '\0' || *out < min || *out > max) {
+		err_set(EX_CONFIG, "%s must be a whole number from %ld to %ld",
+		    name, min, max);
+		return (-1);
+	}
+	return (0);
 }
 
 /* A malloc'd formatted string, or NULL when out of memory. */
@@ -64,6 +72,7 @@ env_dup(const char *name)
 int
 anthropic_init(struct anthropic *a)
 {
+	long attempts;
 	size_t n;
 
 	memset(a, 0, sizeof(*a));
@@ -88,8 +97,11 @@ anthropic_init(struct anthropic *a)
 		                   "(or ANTHROPIC_AUTH_TOKEN)");
 		return (-1);
 	}
-	a->max_attempts = (int)env_long("CSC_MAX_ATTEMPTS", 1, 20, 5);
-	a->timeout_ms = env_long("CSC_TIMEOUT_MS", 1, 3600000, DEFAULT_TIMEOUT_MS);
+	if (env_long("CSC_MAX_ATTEMPTS", 1, 20, 5, &attempts) ||
+	    env_long("CSC_TIMEOUT_MS", 1, 3600000, DEFAULT_TIMEOUT_MS,
+	        &a->timeout_ms))
+		return (-1);
+	a->max_attempts = (int)attempts;
 	return (0);
 }
 

@@ -205,7 +205,8 @@ check_stop(const cJSON *message)
 		why = jsonio_string(cJSON_GetObjectItemCaseSensitive(message,
 		                        "stop_details"),
 		    "explanation");
-		err_set(EX_UNAVAILABLE, "Claude refused to write this bundle%s%.200s",
+		err_set(EX_UNAVAILABLE, "Claude refused to write this bundle "
+		                        "(stop_reason refusal)%s%.200s",
 		    why ? ": " : "", why ? why : "");
 		return (-1);
 	}

@@ -39,6 +39,10 @@ const char *interview_builtin(size_t *len);
 struct interview *interview_load(const char *text, size_t len,
     const char *what);
 
+/* interview_load_default(): the questionnaire of CSC_QUESTIONS (a file)
+ * if set, else the built-in one; NULL after err_set(EX_CONFIG, ...). */
+struct interview *interview_load_default(void);
+
 /* interview_questions(q): the questionnaire document, for GET /questions;
  * owned by Q. */
 const cJSON *interview_questions(const struct interview *q);

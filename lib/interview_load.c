@@ -1,6 +1,7 @@
 /*
  * interview_load.c: reading and checking a questionnaire.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -528,4 +529,48 @@ interview_free(struct interview *q)
 	cJSON_Delete(q->defaults);
 	cJSON_Delete(q->doc);
 	free(q);
+}
+
+#define QUESTIONS_MAX ((size_t)1 << 20) /* bytes of a CSC_QUESTIONS file */
+
+/* The questionnaire: CSC_QUESTIONS if set, else the built-in one. */
+struct interview *
+interview_load_default(void)
+{
+	const char *path = getenv("CSC_QUESTIONS");
+	struct interview *q = NULL;
+	struct buf text;
+	char chunk[65536];
+	size_t n, len;
+	const char *builtin;
+	FILE *f;
+
+	if (path == NULL || *path == '\0') {
+		builtin = interview_builtin(&len);
+		return (interview_load(builtin, len, "questions.json"));
+	}
+	f = fopen(path, "r");
+	if (f == NULL) {
+		err_set(EX_CONFIG, "CSC_QUESTIONS: %s: %s", path,
+		    strerror(errno));
+		return (NULL);
+	}
+	buf_init(&text, QUESTIONS_MAX);
+	do {
+		n = fread(chunk, 1, sizeof(chunk), f);
+		if (buf_add(&text, chunk, n)) {
+			err_set(EX_CONFIG, "%s: larger than %zu bytes", path,
+			    QUESTIONS_MAX);
+			goto done;
+		}
+	} while (n > 0);
+	if (ferror(f)) {
+		err_set(EX_CONFIG, "%s: %s", path, strerror(errno));
+		goto done;
+	}
+	q = interview_load(text.data != NULL ? text.data : "", text.len, path);
+done:
+	buf_free(&text);
+	fclose(f);
+	return (q);
 }

@@ -23,7 +23,6 @@
 #include "interview.h"
 #include "jsonio.h"
 
-#define QUESTIONS_MAX ((size_t)1 << 20) /* bytes of a CSC_QUESTIONS file */
 
 enum verb { REQUEST, START, ANSWER, COMPLETE, QUESTIONS, HELP, VERSION };
 
@@ -111,48 +110,6 @@ parse_args(int argc, char *argv[])
 	else
 		err_set(EX_USAGE, "too many arguments");
 	return (-1);
-}
-
-/* The questionnaire: CSC_QUESTIONS if set, else the built-in one. */
-static struct interview *
-load_questions(void)
-{
-	const char *path = getenv("CSC_QUESTIONS");
-	struct interview *q = NULL;
-	struct buf text;
-	char chunk[65536];
-	size_t n, len;
-	const char *builtin;
-	FILE *f;
-
-	if (path == NULL || *path == '\0') {
-		builtin = interview_builtin(&len);
-		return (interview_load(builtin, len, "questions.json"));
-	}
-	f = fopen(path, "r");
-	if (f == NULL) {
-		err_set(EX_CONFIG, "CSC_QUESTIONS: %s: %s", path,
-		    strerror(errno));
-		return (NULL);
-	}
-	buf_init(&text, QUESTIONS_MAX);
-	do {
-		n = fread(chunk, 1, sizeof(chunk), f);
-		if (buf_add(&text, chunk, n)) {
-			err_set(EX_CONFIG, "%s: larger than %zu bytes", path,
-			    QUESTIONS_MAX);
-			goto done;
-		}
-	} while (n > 0);
-	if (ferror(f)) {
-		err_set(EX_CONFIG, "%s: %s", path, strerror(errno));
-		goto done;
-	}
-	q = interview_load(text.data != NULL ? text.data : "", text.len, path);
-done:
-	buf_free(&text);
-	fclose(f);
-	return (q);
 }
 
 /* The clock, or (time_t)-1 after reporting a bad CSC_NOW. */
@@ -296,7 +253,7 @@ run(int verb, const char *arg)
 		printf("csc-ask %s\n", CSC_VERSION);
 		return (0);
 	}
-	q = load_questions();
+	q = interview_load_default();
 	if (q == NULL)
 		return (-1);
 	switch (verb) {

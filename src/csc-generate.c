@@ -30,6 +30,7 @@
 #include "generate.h"
 #include "http.h"
 #include "ids.h"
+#include "interview.h"
 #include "jsonio.h"
 
 #define DEFAULT_MODEL "claude-sonnet-5-5"
@@ -54,7 +55,8 @@ struct options {
 
 /* One generation asked for: its ids and service_data. */
 struct job {
-	const cJSON *service_data;
+	const cJSON *service_data; /* checked and completed, in checked */
+	cJSON *checked;            /* {"service_data": ...}, the job's */
 	char service_id[37];
 	char code_id[37];
 	const char *conversation_id;
@@ -64,6 +66,7 @@ struct job {
 };
 
 struct generator {
+	struct interview *questions; /* to check service_data as csc-ask does */
 	struct anthropic api;
 	struct generate_config cfg;
 	cJSON *prices;
@@ -183,6 +186,7 @@ generator_init(struct generator *g)
 		}
 	}
 	if ((g->prices = load_prices()) == NULL ||
+	    (g->questions = interview_load_default()) == NULL ||
 	    anthropic_init(&g->api))
 		return (-1);
 	/* Progress only for a person watching, not for a pipe or a log. */
@@ -208,9 +212,11 @@ take_id(const cJSON *in, const char *name, char out[37])
 	return (0);
 }
 
-/* A request or a finished csc-ask state, into JOB. */
+/* A request or a finished csc-ask state, into JOB: its service_data
+ * checked and completed as csc-ask's "complete" does (a service_type
+ * csc-ask would refuse is not sent to Claude), its ids checked or made. */
 static int
-parse_job(const cJSON *in, struct job *job)
+parse_job(const struct interview *q, const cJSON *in, struct job *job)
 {
 	const cJSON *sd = cJSON_GetObjectItemCaseSensitive(in, "service_data");
 	const cJSON *conv;
@@ -228,13 +234,15 @@ parse_job(const cJSON *in, struct job *job)
 		        : 0.0);
 		return (-1);
 	}
-	if (!cJSON_IsObject(sd) ||
-	    jsonio_string(sd, "service_type") == NULL) {
-		err_set(EX_DATAERR, "service_data must be an object with a "
-		                    "service_type (see csc-ask complete)");
+	if (!cJSON_IsObject(sd)) {
+		err_set(EX_DATAERR, "service_data must be an object (see "
+		                    "csc-ask complete)");
 		return (-1);
 	}
-	job->service_data = sd;
+	if (interview_complete(q, sd, &job->checked))
+		return (-1);
+	job->service_data = cJSON_GetObjectItemCaseSensitive(job->checked,
+	    "service_data");
 	conv = cJSON_GetObjectItemCaseSensitive(in, "conversation_id");
 	if (conv != NULL && !cJSON_IsNull(conv)) {
 		if (ids_check("conversation_id",
@@ -242,8 +250,12 @@ parse_job(const cJSON *in, struct job *job)
 			return (-1);
 		job->conversation_id = conv->valuestring;
 	}
-	return (take_id(in, "service_id", job->service_id) ||
-	    take_id(in, "code_id", job->code_id));
+	if (take_id(in, "code_id", job->code_id) ||
+	    take_id(in, "service_id", job->service_id)) {
+		job->service_id[0] = job->code_id[0] = '\0';
+		return (-1);
+	}
+	return (0);
 }
 
 /* --- the bundle --------------------------------------------------------- */
@@ -310,8 +322,15 @@ check_files(const cJSON *files)
 	char dir[] = "/tmp/csc-check.XXXXXX", path[4096], msg[4096];
 	char *py_argv[] = {"python3", "-m", "py_compile", path, NULL};
 	char *yaml_probe[] = {"python3", "-c", "import yaml", NULL};
+	/* The problem and its line, not PyYAML's traceback. */
 	char *yaml_argv[] = {"python3", "-c",
-	    "import sys, yaml; yaml.safe_load(open(sys.argv[1], encoding='utf-8'))",
+	    "import sys, yaml\n"
+	    "try:\n"
+	    "    yaml.safe_load(open(sys.argv[1], encoding='utf-8'))\n"
+	    "except yaml.YAMLError as e:\n"
+	    "    m = getattr(e, 'problem_mark', None)\n"
+	    "    sys.exit('%s%s' % (getattr(e, 'problem', None) or e,\n"
+	    "             ' at line %d' % (m.line + 1) if m else ''))\n",
 	    path, NULL};
 	cJSON *out = cJSON_CreateObject();
 	const cJSON *f;
@@ -492,7 +511,7 @@ generate_one(struct generator *g)
 
 	memset(&job, 0, sizeof(job));
 	if ((in = jsonio_read(stdin, jsonio_limit())) == NULL ||
-	    parse_job(in, &job) || ask(g, &job, &msg) ||
+	    parse_job(g->questions, in, &job) || ask(g, &job, &msg) ||
 	    (out = bundle_of(g, &job, msg, g->api.request_id, 0)) == NULL ||
 	    jsonio_write(stdout, out))
 		goto done;
@@ -500,6 +519,7 @@ generate_one(struct generator *g)
 done:
 	cJSON_Delete(out);
 	cJSON_Delete(msg);
+	cJSON_Delete(job.checked);
 	cJSON_Delete(in);
 	return (rc);
 }
@@ -519,6 +539,7 @@ batch_free(struct batch *b)
 
 	for (i = 0; i < b->n; i++) {
 		cJSON_Delete(b->docs[i]);
+		cJSON_Delete(b->jobs[i].checked);
 		cJSON_Delete(b->jobs[i].error);
 		cJSON_Delete(b->jobs[i].result);
 	}
@@ -557,7 +578,7 @@ valid_custom_id(const char *s)
 /* Read every line; a line that is not a usable request gets its error
  * now (quietly: it is part of the output, not of the run's failure). */
 static int
-batch_read(struct batch *b)
+batch_read(struct generator *g, struct batch *b)
 {
 	cJSON *doc;
 	struct job *job;
@@ -566,8 +587,17 @@ batch_read(struct batch *b)
 	int r;
 
 	for (;;) {
-		if ((r = jsonio_read_line(stdin, jsonio_limit(), &doc)) <= 0)
-			return (r);
+		/* A line that is not JSON gets its own error line; only a
+		 * failure to read at all ends the batch. */
+		err_quiet(1);
+		r = jsonio_read_line(stdin, jsonio_limit(), &doc);
+		err_quiet(0);
+		if (r < 0 && err_code() != EX_DATAERR) {
+			err_flush();
+			return (-1);
+		}
+		if (r == 0)
+			return (0);
 		if (b->n == b->alloc) {
 			size_t na = b->alloc ? b->alloc * 2 : 16;
 			cJSON **nd;
@@ -593,9 +623,20 @@ batch_read(struct batch *b)
 		job = &b->jobs[b->n];
 		memset(job, 0, sizeof(*job));
 		b->docs[b->n++] = doc;
-		cid = jsonio_string(doc, "custom_id");
 		snprintf(job->custom_id, sizeof(job->custom_id), "line-%zu", b->n);
-		if (cid != NULL && valid_custom_id(cid))
+		if (r < 0) {
+			job->error = line_error("invalid_request", err_message());
+			err_clear();
+			continue;
+		}
+		cid = jsonio_string(doc, "custom_id");
+		if (cJSON_GetObjectItemCaseSensitive(doc, "custom_id") != NULL &&
+		    (cid == NULL || !valid_custom_id(cid))) {
+			job->error = line_error("invalid_request", "custom_id must "
+			    "be 1-64 of [A-Za-z0-9_-]");
+			continue;
+		}
+		if (cid != NULL)
 			snprintf(job->custom_id, sizeof(job->custom_id), "%s", cid);
 		for (i = 0; i + 1 < b->n; i++)
 			if (strcmp(b->jobs[i].custom_id, job->custom_id) == 0) {
@@ -605,7 +646,7 @@ batch_read(struct batch *b)
 				return (-1);
 			}
 		err_quiet(1);
-		if (parse_job(doc, job)) {
+		if (parse_job(g->questions, doc, job)) {
 			job->error = line_error("invalid_request", err_message());
 			err_clear();
 		}
@@ -750,7 +791,7 @@ generate_batch(struct generator *g)
 	int rc = -1;
 
 	memset(&b, 0, sizeof(b));
-	if (batch_read(&b) < 0 || (requests = batch_requests(g, &b)) == NULL)
+	if (batch_read(g, &b) < 0 || (requests = batch_requests(g, &b)) == NULL)
 		goto done;
 	if (cJSON_GetArraySize(requests) > 0) {
 		if (anthropic_batch_create(&g->api, requests, &created))
@@ -804,6 +845,7 @@ main(int argc, char *argv[])
 	if (generator_init(&g) == 0)
 		rc = g.o.batch ? generate_batch(&g) : generate_one(&g);
 	anthropic_free(&g.api);
+	interview_free(g.questions);
 	cJSON_Delete(g.prices);
 	http_cleanup();
 	if (rc == 0 && (ferror(stdout) || fclose(stdout))) {

@@ -625,7 +625,7 @@ batch_input() {
 		case $i in
 		2) jq -c '. + {custom_id: "svc-02", service_id: "4b1e8f3a-0c2d-4e5f-8a9b-0c1d2e3f4a5b"}' "$REQ" ;;
 		15) printf '%s\n' '{"custom_id":"svc-15","service_data":{"vendor":"Cisco"}}' ;;
-		18) jq -c '{service_data: (.service_data + {service_type: "vRouter"})}' "$REQ" ;;
+		18) printf '%s\n' '{"service_data":{"service_type":"vRouter","vendor":"Juniper"}}' ;;
 		*) jq -c --arg c "$(printf 'svc-%02d' "$i")" '. + {custom_id: $c}' "$REQ" ;;
 		esac
 	done
@@ -681,7 +681,7 @@ batch_input() {
 	done <<<"$output"
 }
 
-@test "--batch: a repeated custom_id or a line that is not JSON exits 65 with nothing sent; only bad lines send no batch" {
+@test "--batch: a repeated custom_id exits 65 with nothing sent; a line that is not JSON gets its own error line; only bad lines send no batch" {
 	{
 		jq -c '. + {custom_id: "twice"}' "$REQ"
 		jq -c '. + {custom_id: "twice"}' "$REQ"
@@ -694,8 +694,18 @@ batch_input() {
 		printf 'not json\n'
 	} >"$T/notjson.jsonl"
 	run --separate-stderr csc-generate --batch <"$T/notjson.jsonl"
-	assert_failure 65
-	assert_output ''
+	assert_success
+	assert_equal "$(jq -s -c 'map([.custom_id, (.files | length), .error.type])' <<<"$output")" \
+		'[["line-1",6,null],["line-2",0,"invalid_request"]]'
+	assert_equal "$(jq -s -r '.[1].error.message' <<<"$output")" 'standard input line 2: invalid JSON near byte 0'
+	# One batch, of the one good line.
+	assert_equal "$(jq -s -c 'map(select(.path == "/v1/messages/batches")) | map(.body.requests | length)' "$RECORD")" '[1]'
+	: >"$RECORD"
+	# A custom_id that cannot be one is that line's error, not replaced.
+	printf '%s\n' '{"custom_id":"bad id!","service_data":{"service_type":"vNAT"}}' >"$T/badid.jsonl"
+	run --separate-stderr csc-generate --batch <"$T/badid.jsonl"
+	assert_success
+	assert_equal "$(jq -c '[.custom_id, .error.type, (.error.message | test("custom_id"))]' <<<"$output")" '["line-1","invalid_request",true]'
 	assert_equal "$(jq -s length "$RECORD")" 0
 	# Every line invalid: one error line each, and no batch at all.
 	printf '%s\n' '{"service_data":{}}' '{"custom_id":"b","service_data":{"service_type":"vNAT"},"code_id":"x"}' >"$T/bad.jsonl"

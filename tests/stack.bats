@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
 # deploy/local/stack: the local test stack's emulators, started and stopped
-# by PID file, answering real AWS requests made with the aws CLI and boto3.
+# by PID file, answering real AWS requests made with the aws CLI and boto3,
+# and lighttpd serving a CGI program and static files.
 
 load helper
 
@@ -9,6 +10,10 @@ STACK="$CSC_TOP/deploy/local/stack"
 setup_file() {
 	STACK_DIR=$(mktemp -d)
 	export STACK_DIR
+	# lighttpd serves a CGI program that answers with its environment and
+	# the request body, instead of bin/csc-api (tested in its own suite).
+	CSC_API_CGI="$BATS_TEST_DIRNAME/fixtures/stack/env-cgi"
+	export CSC_API_CGI
 	# Without a real Anthropic key, so that the stand-in starts too.
 	env -u ANTHROPIC_API_KEY -u ANTHROPIC_AUTH_TOKEN "$STACK" up "$STACK_DIR" >/dev/null
 }
@@ -44,9 +49,10 @@ in_stack() {
 	# shellcheck disable=SC2016
 	run env -i bash -c 'set -u; source "$1"; for v in AWS_ENDPOINT_URL_DYNAMODB \
 		AWS_ENDPOINT_URL_S3 AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_REGION \
-		AWS_DEFAULT_REGION AWS_EC2_METADATA_DISABLED CSC_S3_ADDRESSING CSC_STACK_DIR; \
-		do printf "%s=%s\n" "$v" "${!v}"; done' _ "$STACK_DIR/env"
+		AWS_DEFAULT_REGION AWS_EC2_METADATA_DISABLED CSC_S3_ADDRESSING CSC_STACK_DIR \
+		CSC_API_URL; do printf "%s=%s\n" "$v" "${!v}"; done' _ "$STACK_DIR/env"
 	assert_success
+	assert_line "CSC_API_URL=http://127.0.0.1:$(cat "$STACK_DIR/lighttpd.port")"
 	assert_line --regexp '^AWS_ENDPOINT_URL_DYNAMODB=http://127\.0\.0\.1:[0-9]+$'
 	assert_line --regexp '^AWS_ENDPOINT_URL_S3=http://127\.0\.0\.1:[0-9]+$'
 	assert_line AWS_ACCESS_KEY_ID=AKIDLOCALSTACK
@@ -391,6 +397,117 @@ EOF
 	assert_line --regexp '^dynalite running pid [0-9]+ http://127\.0\.0\.1:[0-9]+$'
 	assert_line --regexp '^s3rver running pid [0-9]+ http://127\.0\.0\.1:[0-9]+$'
 	assert_line --regexp '^claude running pid [0-9]+ http://127\.0\.0\.1:[0-9]+$'
+	assert_line --regexp '^lighttpd running pid [0-9]+ http://127\.0\.0\.1:[0-9]+$'
+}
+
+# api_at DIR [CURL ARGS...] PATH: the reply of the lighttpd of the stack in
+# DIR to a request for PATH; curl fails on an HTTP error.
+api_at() {
+	local dir="$1" path="${*: -1}" url
+	shift
+	url=$(in_stack_at "$dir" printenv CSC_API_URL)
+	curl -sS -f "${@:1:$#-1}" "$url$path"
+}
+
+api() {
+	api_at "$STACK_DIR" "$@"
+}
+
+@test "lighttpd runs the CGI program with the request on the API's paths" {
+	local got
+	got=$(api -H 'X-Request-Id: req-123' -H 'X-Amzn-RequestId: amzn-456' \
+		-H 'Origin: http://localhost:8000' '/health?probe=1&x=%20')
+	assert_equal "$(jq -c '.env | [.REQUEST_METHOD, .PATH_INFO, .REQUEST_URI, .QUERY_STRING,
+		.HTTP_X_REQUEST_ID, .HTTP_X_AMZN_REQUESTID, .HTTP_ORIGIN]' <<<"$got")" \
+		'["GET","/health","/health?probe=1&x=%20","probe=1&x=%20","req-123","amzn-456","http://localhost:8000"]'
+	assert_equal "$(jq -r .body <<<"$got")" ""
+	# The body on stdin, its length and type; nothing from it is expanded.
+	# shellcheck disable=SC2016 # nothing to expand, on purpose
+	local body='{"action": "start", "text": "ü \" $HOME `id` \\"}'
+	got=$(api -X POST -H 'Content-Type: application/json' --data-binary "$body" /conversation)
+	assert_equal "$(jq -r .body <<<"$got")" "$body"
+	assert_equal "$(jq -c '.env | [.REQUEST_METHOD, .PATH_INFO, .CONTENT_TYPE, .CONTENT_LENGTH]' <<<"$got")" \
+		"[\"POST\",\"/conversation\",\"application/json\",\"$(printf '%s' "$body" | wc -c)\"]"
+	# Any method, and whatever follows the API's paths.
+	got=$(api -X OPTIONS -H 'Access-Control-Request-Method: POST' /questions)
+	assert_equal "$(jq -c '.env | [.REQUEST_METHOD, .PATH_INFO, .HTTP_ACCESS_CONTROL_REQUEST_METHOD]' <<<"$got")" \
+		'["OPTIONS","/questions","POST"]'
+	got=$(api -X DELETE /conversation/some/where)
+	assert_equal "$(jq -c '.env | [.REQUEST_METHOD, .PATH_INFO]' <<<"$got")" '["DELETE","/conversation/some/where"]'
+	# Other paths are static files, not the CGI.
+	run api /healthz
+	assert_failure 22
+	# The CGI program's standard error goes to DIR/lighttpd.log.
+	api -d stderr /health >/dev/null
+	run grep -c 'env-cgi: a line on standard error' "$STACK_DIR/lighttpd.log"
+	assert_output 1
+	# The access log (lighttpd writes it in batches; down flushes it).
+	[ -f "$STACK_DIR/lighttpd-access.log" ]
+}
+
+@test "lighttpd passes bodies over 64 KiB to the CGI, refuses them over 1 MiB" {
+	local got
+	head -c 100000 /dev/zero | tr '\0' a >"$BATS_TEST_TMPDIR/100k"
+	got=$(api -H 'Content-Type: application/json' --data-binary "@$BATS_TEST_TMPDIR/100k" /conversation)
+	assert_equal "$(jq -c '[.env.CONTENT_LENGTH, (.body | length)]' <<<"$got")" '["100000",100000]'
+	# Chunked: read whole first, so the CGI still gets a CONTENT_LENGTH.
+	got=$(api -H 'Transfer-Encoding: chunked' --data-binary "@$BATS_TEST_TMPDIR/100k" /conversation)
+	assert_equal "$(jq -c '[.env.CONTENT_LENGTH, (.body | length)]' <<<"$got")" '["100000",100000]'
+	head -c 1100000 /dev/zero >"$BATS_TEST_TMPDIR/1m"
+	run curl -s -o /dev/null -w '%{http_code}' --data-binary "@$BATS_TEST_TMPDIR/1m" \
+		"$(in_stack printenv CSC_API_URL)/conversation"
+	assert_output 413
+}
+
+@test "the CGI program gets every variable of the env file, and PATH with bin/" {
+	local got names want
+	got=$(api /health)
+	names=$(sed -n 's/^export \([A-Z0-9_]*\)=.*/\1/p' "$STACK_DIR/env" | jq -R . | jq -s -c .)
+	# The stack's AWS endpoints and keys, the stand-in's URL and key.
+	for name in AWS_ENDPOINT_URL_DYNAMODB AWS_ENDPOINT_URL_S3 AWS_ACCESS_KEY_ID \
+		AWS_SECRET_ACCESS_KEY AWS_REGION AWS_DEFAULT_REGION CSC_S3_ADDRESSING \
+		CSC_STACK_DIR CSC_API_URL ANTHROPIC_BASE_URL ANTHROPIC_API_KEY; do
+		jq -e --arg n "$name" 'index($n)' <<<"$names" >/dev/null
+	done
+	# shellcheck disable=SC2016 # $ENV is jq's
+	want=$(in_stack jq -n -c --argjson names "$names" \
+		'$ENV | with_entries(select(.key as $k | $names | index($k)))')
+	assert_equal "$(jq -c --argjson names "$names" \
+		'.env | with_entries(select(.key as $k | $names | index($k)))' <<<"$got")" "$want"
+	assert_equal "$(jq -r '.env.PATH | split(":")[0]' <<<"$got")" "$(cd "$CSC_TOP" && pwd -P)/bin"
+	# The CGI found jq on that PATH; lighttpd's own environment stays out.
+	assert_equal "$(jq -r '.env.HOME // "unset"' <<<"$got")" unset
+}
+
+@test "lighttpd serves the web page's static files at /" {
+	local url root file
+	url=$(in_stack printenv CSC_API_URL)
+	root=$(sed -n 's/^server\.document-root = "\(.*\)"$/\1/p' "$STACK_DIR/lighttpd.conf")
+	if [ -d "$CSC_TOP/examples/web" ]; then
+		assert_equal "$root" "$(cd "$CSC_TOP/examples/web" && pwd -P)"
+	else
+		# No web page yet: an empty directory of the stack's.
+		assert_equal "$root" "$STACK_DIR/www"
+		printf '<!doctype html><title>csc</title>\n' >"$root/index.html"
+		printf 'body { margin: 0 }\n' >"$root/style.css"
+		printf 'console.log("csc")\n' >"$root/app.js"
+	fi
+	while IFS= read -r file; do
+		curl -sS -f -o "$BATS_TEST_TMPDIR/got" "$url/$file"
+		cmp "$BATS_TEST_TMPDIR/got" "$root/$file"
+	done < <(cd "$root" && find . -maxdepth 1 -type f -name '[a-z]*.*' -printf '%P\n' | head -n 5)
+	if [ -f "$root/index.html" ]; then
+		run curl -sS -f -o /dev/null -w '%{content_type}' "$url/"
+		assert_output 'text/html; charset=utf-8'
+	fi
+	if [ "$root" = "$STACK_DIR/www" ]; then
+		run curl -sS -f -o /dev/null -w '%{content_type}' "$url/style.css"
+		assert_output 'text/css; charset=utf-8'
+		run curl -sS -f -o /dev/null -w '%{content_type}' "$url/app.js"
+		assert_output 'text/javascript; charset=utf-8'
+	fi
+	run curl -s -o /dev/null -w '%{http_code}' "$url/no-such-file.html"
+	assert_output 404
 }
 
 # One Messages API request to the stand-in named by the env file.
@@ -413,11 +530,18 @@ say_hello_to_claude() {
 @test "with an Anthropic key set, the stand-in is not started" {
 	local dir
 	dir=$(mktemp -d)
-	run env ANTHROPIC_API_KEY=sk-ant-real-key-of-the-user "$STACK" up "$dir"
+	# A key lighttpd's configuration could not even hold (a final backslash).
+	local key="sk-ant-real-key-of-the-user \"\\"
+	run env ANTHROPIC_API_KEY="$key" "$STACK" up "$dir"
 	assert_success
 	[ ! -e "$dir/claude.pid" ]
 	run grep -c ANTHROPIC "$dir/env"
 	assert_output 0
+	# The CGI program gets the key by reference, never written to DIR.
+	run grep -r -l sk-ant-real-key-of-the-user "$dir"
+	assert_failure 1
+	run jq -r .env.ANTHROPIC_API_KEY < <(api_at "$dir" /health)
+	assert_output "$key"
 	"$STACK" down "$dir"
 	rm -rf "$dir"
 }
@@ -440,7 +564,7 @@ say_hello_to_claude() {
 @test "down stops the processes by PID; data survives a restart" {
 	local pids pid
 	pids=$(cat "$STACK_DIR"/*.pid)
-	[ "$(wc -w <<<"$pids")" -eq 3 ]
+	[ "$(wc -w <<<"$pids")" -eq 4 ]
 	run "$STACK" down "$STACK_DIR"
 	assert_success
 	for pid in $pids; do
@@ -464,6 +588,8 @@ say_hello_to_claude() {
 	run in_stack aws dynamodb describe-time-to-live --table-name StackTest \
 		--query 'TimeToLiveDescription.TimeToLiveStatus' --output text
 	assert_output ENABLED
+	run jq -r .env.PATH_INFO < <(api /health)
+	assert_output /health
 }
 
 @test "stale PID files are cleaned up; an unrelated process is never touched" {
@@ -519,6 +645,50 @@ EOF
 	assert_failure 1
 	[ ! -e "$dir/env" ]
 	rm -rf "$dir"
+}
+
+@test "up fails cleanly when lighttpd is missing or does not start" {
+	local dir
+	dir=$(mktemp -d)
+	run env LIGHTTPD=/no/such/lighttpd "$STACK" up "$dir"
+	assert_failure 1
+	assert_output --partial 'lighttpd is not installed'
+	[ -z "$(ls "$dir"/*.pid 2>/dev/null)" ]
+	cat >"$BATS_TEST_TMPDIR/lighttpd" <<'EOF'
+#!/bin/sh
+echo "boom: lighttpd cannot start with $*" >&2
+exit 1
+EOF
+	chmod +x "$BATS_TEST_TMPDIR/lighttpd"
+	run env LIGHTTPD="$BATS_TEST_TMPDIR/lighttpd" "$STACK" up "$dir"
+	assert_failure 1
+	assert_output --partial 'lighttpd exited during start-up'
+	assert_output --partial "boom: lighttpd cannot start with -D -f $dir/lighttpd.conf"
+	# The emulators had started; they were stopped again.
+	[ -z "$(ls "$dir"/*.pid 2>/dev/null)" ]
+	run pgrep -f "$dir/"
+	assert_failure 1
+	[ ! -e "$dir/env" ]
+	[ ! -e "$dir/env.tmp" ]
+	rm -rf "$dir"
+}
+
+@test "lighttpd's configuration holds any DIR, or up refuses it" {
+	local base dir
+	base=$(mktemp -d)
+	dir="$base/a \"quoted\" 'dir' \$HOME & \\\" x"
+	run "$STACK" up "$dir"
+	assert_success
+	run jq -r .env.CSC_STACK_DIR < <(api_at "$dir" /health)
+	assert_output "$(cd "$dir" && pwd -P)"
+	"$STACK" down "$dir"
+	# lighttpd cannot hold a string that ends in a backslash.
+	dir="$base/tail\\"
+	run "$STACK" up "$dir"
+	assert_failure 1
+	assert_output --partial "ends in a backslash, which lighttpd's configuration cannot hold"
+	[ -z "$(ls "$dir"/*.pid 2>/dev/null)" ]
+	rm -rf "$base"
 }
 
 @test "up --sigproxy checks every signature in front of both emulators" {
