@@ -96,7 +96,7 @@ lint:
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
-	install -m 755 $(PROGS:%=bin/%) $(DESTDIR)$(PREFIX)/bin
+	install -m 755 $(PROGS:%=bin/%) bin/csc-api bin/csc-job $(DESTDIR)$(PREFIX)/bin
 	install -m 644 man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1
 
 clean:
