@@ -652,8 +652,9 @@ vg() {
 	csc-store get-conversation "$id" | csc-ask answer vNAT >"$BATS_TEST_TMPDIR/s2.json"
 	run vg csc-store put-conversation <"$BATS_TEST_TMPDIR/s2.json"
 	assert_success
+	# The same version again is another writer's, refused.
 	run vg csc-store put-conversation <"$BATS_TEST_TMPDIR/s2.json"
-	assert_success
+	assert_failure 73
 	jq '.note = 1' "$BATS_TEST_TMPDIR/s2.json" >"$BATS_TEST_TMPDIR/s3.json"
 	run vg csc-store put-conversation <"$BATS_TEST_TMPDIR/s3.json"
 	assert_failure 73

@@ -1,0 +1,710 @@
+#!/usr/bin/env bats
+# shellcheck disable=SC2030,SC2031,SC2154 # bats: run sets $output/$status, @test bodies run in subshells
+# The HTTP API (bin/csc-api, SPEC section 8) as a client sees it: every
+# judged request goes with curl through lighttpd in the local stack
+# (deploy/local/stack up, CSC_API_URL), against dynalite, s3rver and the
+# Claude stand-in.  The original design's request bodies, a corpus of bad
+# requests (tests/fixtures/api/bad-requests.jsonl), concurrent answers, the
+# generation jobs (a runner killed mid-generation, two runners on one job,
+# failed generations), and the same interview with jq and with gojq.
+
+load helper
+
+FIXTURES="$CSC_TOP/tests/fixtures/api"
+STACK="$CSC_TOP/deploy/local/stack"
+TABLE=CloudServiceCreator
+BUCKET=cloudservicecreator-code
+SIX_FILES='["README.md","api_routes.py","backend_service.py","config.yaml","database_schema.sql","requirements.txt"]'
+# The original API's generate body, and the service_data the interview of
+# the original design ends with.
+ORIGINAL_SD='{"service_type":"vFirewall","vendor":"Cisco","features":["Traffic Filtering"]}'
+INTERVIEW_SD='{"service_type":"vFirewall","vendor":"Cisco","features":["Traffic Filtering"],"deployment":"AWS","scale":"Single instance","database":"PostgreSQL","requirements":""}'
+
+setup_file() {
+	STACK_DIR=$(mktemp -d)
+	export STACK_DIR
+	# No Anthropic key: the stand-in answers.  No CSC_JQ: the CGI picks its
+	# default (the CSC_JQ test starts stacks of its own).
+	env -u ANTHROPIC_API_KEY -u ANTHROPIC_AUTH_TOKEN -u CSC_JQ "$STACK" up "$STACK_DIR" >/dev/null
+	# shellcheck source=/dev/null
+	source "$STACK_DIR/env"
+	[ -n "${CSC_API_URL:-}" ] || {
+		echo "deploy/local/stack up wrote no CSC_API_URL" >&2
+		return 1
+	}
+	csc-store init >/dev/null
+}
+
+teardown_file() {
+	"$STACK" down "$STACK_DIR"
+	rm -rf "$STACK_DIR"
+}
+
+setup() {
+	# shellcheck source=/dev/null
+	source "$STACK_DIR/env"
+	rm -f "$STACK_DIR/claude-faults.json"
+	: >"$BATS_TEST_TMPDIR/stacks"
+}
+
+teardown() {
+	rm -f "$STACK_DIR/claude-faults.json"
+	# Stacks a test started for itself (the CSC_JQ test).
+	local dir
+	while read -r dir; do
+		[ -n "$dir" ] || continue
+		"$STACK" down "$dir" >/dev/null 2>&1 || true
+		rm -rf "$dir"
+	done <"$BATS_TEST_TMPDIR/stacks"
+}
+
+new_id() {
+	cat /proc/sys/kernel/random/uuid
+}
+
+# faults JSON: the stand-in's fault script, installed atomically.
+faults() {
+	printf '%s\n' "$1" >"$STACK_DIR/claude-faults.json.tmp"
+	mv -f "$STACK_DIR/claude-faults.json.tmp" "$STACK_DIR/claude-faults.json"
+}
+
+# wait_for TENTHS COMMAND...: retry COMMAND every tenth of a second until it
+# succeeds; fail the test after TENTHS tries.
+wait_for() {
+	local tries="$1"
+	shift
+	while ! "$@"; do
+		tries=$((tries - 1))
+		[ "$tries" -gt 0 ] || fail "gave up waiting for: $*"
+		sleep 0.1
+	done
+}
+
+# api METHOD PATH [BODY [CONTENT_TYPE]]: one request through lighttpd
+# (BODY sent byte for byte, as application/json unless CONTENT_TYPE).
+# Sets $code, $reply, and the response headers in $BATS_TEST_TMPDIR/headers.
+api() {
+	local args=(-sS --path-as-is -X "$1" -o "$BATS_TEST_TMPDIR/reply"
+		-D "$BATS_TEST_TMPDIR/headers" -w '%{http_code}')
+	if [ $# -ge 3 ]; then
+		args+=(-H "Content-Type: ${4:-application/json}" --data-binary @-)
+	fi
+	code=$(printf '%s' "${3:-}" | curl "${args[@]}" "${API_HEADERS[@]}" "$CSC_API_URL$2")
+	reply=$(cat "$BATS_TEST_TMPDIR/reply")
+}
+API_HEADERS=()
+
+# post BODY: POST /conversation.
+post() {
+	api POST /conversation "$1"
+}
+
+# header NAME [FILE]: the value of a response header (last response).
+header() {
+	local value
+	value=$(grep -i -m 1 "^$1:" "${2:-$BATS_TEST_TMPDIR/headers}" | tr -d '\r') || return 0
+	printf '%s\n' "${value#*: }"
+}
+
+# assert_api STATUS: the last response had STATUS, was application/json
+# with a JSON body, and carried an X-Request-Id.
+assert_api() {
+	[ "$code" = "$1" ] || fail "HTTP $code, expected $1: $reply"
+	[[ "$(header Content-Type)" == application/json* ]] ||
+		fail "Content-Type '$(header Content-Type)', expected application/json (HTTP $code)"
+	[ -n "$(header X-Request-Id)" ] || fail "no X-Request-Id (HTTP $code)"
+	jq -e . <<<"$reply" >/dev/null || fail "not JSON: $reply"
+}
+
+assert_uuid() {
+	[[ "$1" =~ ^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$ ]] ||
+		fail "not a lowercase UUID: '$1'"
+}
+
+# message ID STEP ANSWER_JSON: the original design's message body.
+message_body() {
+	jq -n -c --arg id "$1" --argjson s "$2" --argjson m "$3" \
+		'{action: "message", conversation_id: $id, message: $m, step: $s}'
+}
+
+# interview: start, then the seven answers of the original design, each
+# checked; the conversation's id in $id.
+interview() {
+	local answers=('"vFirewall"' '"Cisco"' '["Traffic Filtering"]' '"AWS"' '"1"' '"PostgreSQL"' '"none"')
+	local next=(vendor features deployment scale database requirements) step
+	post '{"action":"start"}'
+	assert_api 201
+	assert_equal "$(jq -c '[(keys | sort), .step, .total_steps, .question.id]' <<<"$reply")" \
+		'[["conversation_id","question","step","total_steps"],1,7,"service_type"]'
+	id=$(jq -r .conversation_id <<<"$reply")
+	assert_uuid "$id"
+	for step in 1 2 3 4 5 6 7; do
+		post "$(message_body "$id" "$step" "${answers[step - 1]}")"
+		assert_api 200
+		if [ "$step" -lt 7 ]; then
+			assert_equal "$(jq -c '[.conversation_id, .done, .step, .total_steps, .question.id]' <<<"$reply")" \
+				"[\"$id\",false,$((step + 1)),7,\"${next[step - 1]}\"]"
+		fi
+	done
+	assert_equal "$(jq -c '[.conversation_id, .done]' <<<"$reply")" "[\"$id\",true]"
+	assert_equal "$(jq -S -c .service_data <<<"$reply")" "$(jq -S -c . <<<"$INTERVIEW_SD")"
+}
+
+# wait_done SID CID: poll the status action until the job is done (at most
+# 30 s); every answer a 200 with a status the job can have.  The last
+# answer stays in $reply.
+wait_done() {
+	local state tries=120 body
+	body=$(jq -n -c --arg s "$1" --arg c "$2" '{action: "status", service_id: $s, code_id: $c}')
+	while :; do
+		post "$body"
+		assert_api 200
+		state=$(jq -r .status <<<"$reply")
+		case "$state" in
+		done) return 0 ;;
+		pending | running) ;;
+		*) fail "status of $1/$2: $reply" ;;
+		esac
+		tries=$((tries - 1))
+		[ "$tries" -gt 0 ] || fail "$1/$2 not done after 30 s: $reply"
+		sleep 0.25
+	done
+}
+
+# check_files SID CID: $reply lists the six files of SID/CID; each url
+# downloads (curl) bytes whose SHA-256 and size are the reply's, the
+# stored record's, and those of the content csc-store get-code --content
+# holds.
+check_files() {
+	local dir="$BATS_TEST_TMPDIR/files-$2" name url sum size expires got
+	mkdir -p "$dir"
+	assert_equal "$(jq -c '[.files[].name] | sort' <<<"$reply")" "$SIX_FILES"
+	csc-store get-code --content "$1" "$2" >"$dir/stored.json"
+	while IFS=$'\t' read -r name url sum size expires; do
+		[[ "$url" == http* ]] || fail "$name: no url"
+		[[ "$expires" =~ ^[0-9]{4}-[0-9]{2}-[0-9]{2}T ]] || fail "$name: expires_at '$expires'"
+		curl -sSf -o "$dir/$name" "$url"
+		got=$(sha256sum <"$dir/$name")
+		got=${got%% *}
+		assert_equal "$got" "$sum"
+		assert_equal "$(wc -c <"$dir/$name")" "$size"
+		assert_equal "$(jq -r --arg n "$name" '.files[] | select(.name == $n) | .sha256' "$dir/stored.json")" "$sum"
+		jq -j --arg n "$name" '.files[] | select(.name == $n) | .content' "$dir/stored.json" >"$dir/$name.stored"
+		got=$(sha256sum <"$dir/$name.stored")
+		assert_equal "${got%% *}" "$sum"
+	done < <(jq -r '.files[] | [.name, .url, .sha256, .size, .expires_at] |
+		if any(. == null) then error("a file lacks a field: \(.)") else @tsv end' <<<"$reply")
+}
+
+# response_headers FILE: h_ctype, h_rid and h_allow from the response
+# headers curl saved in FILE.
+response_headers() {
+	local line value
+	h_ctype='' h_rid='' h_allow=''
+	while IFS= read -r line; do
+		line=${line%$'\r'}
+		value=${line#*:}
+		value=${value# }
+		case "${line%%:*}" in
+		[Cc]ontent-[Tt]ype) h_ctype=$value ;;
+		[Xx]-[Rr]equest-[Ii]d) h_rid=$value ;;
+		[Aa]llow) h_allow=$value ;;
+		esac
+	done <"$1"
+}
+
+# ddb_count: the table's items, counted by one signed Scan with curl (the
+# aws CLI takes half a second; this a few milliseconds).
+ddb_count() {
+	local out
+	out=$(curl -sS --aws-sigv4 "aws:amz:$AWS_REGION:dynamodb" \
+		--user "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY" \
+		-H 'Content-Type: application/x-amz-json-1.0' \
+		-H 'X-Amz-Target: DynamoDB_20120810.Scan' \
+		--data-binary "{\"TableName\":\"$TABLE\",\"Select\":\"COUNT\"}" \
+		"$AWS_ENDPOINT_URL_DYNAMODB")
+	[[ "$out" =~ \"Count\":([0-9]+) ]] || fail "Scan: $out"
+	printf '%s\n' "${BASH_REMATCH[1]}"
+}
+
+# standin_requests TEXT: how many requests the stand-in recorded whose
+# body holds TEXT.
+standin_requests() {
+	grep -c -F -- "$1" "$STACK_DIR/claude-requests.jsonl" || true
+}
+
+# object_versions [PREFIX]: how many object versions the bucket holds
+# (under PREFIX).
+object_versions() {
+	# shellcheck disable=SC2016 # `[]` is JMESPath's
+	aws s3api list-object-versions --bucket "$BUCKET" --prefix "${1:-}" \
+		--query 'length(Versions || `[]`)' --output text
+}
+
+# job_json SID CID MARKER: a job as csc-api puts it, for the original
+# service_data with MARKER as its requirements (to find its requests).
+job_json() {
+	jq -c --arg m "$3" '.requirements = $m' <<<"$ORIGINAL_SD" | csc-ask complete |
+		jq -c --arg s "$1" --arg c "$2" '{service_id: $s, code_id: $c, conversation_id: null} + .'
+}
+
+@test "the original design's interview, generate, status and download, all through lighttpd" {
+	local sid cid
+	interview
+	post "{\"action\":\"generate\",\"conversation_id\":\"$id\"}"
+	assert_api 202
+	assert_equal "$(jq -c '[(keys | sort), .status]' <<<"$reply")" '[["code_id","service_id","status"],"pending"]'
+	sid=$(jq -r .service_id <<<"$reply")
+	cid=$(jq -r .code_id <<<"$reply")
+	assert_uuid "$sid"
+	assert_uuid "$cid"
+	wait_done "$sid" "$cid"
+	assert_equal "$(jq -c '[.service_id, .code_id, .status, (.files | length)]' <<<"$reply")" \
+		"[\"$sid\",\"$cid\",\"done\",6]"
+	check_files "$sid" "$cid"
+	post "{\"action\":\"download\",\"service_id\":\"$sid\",\"code_id\":\"$cid\"}"
+	assert_api 200
+	jq -e '.files | length == 6 and all(.[]; has("name") and has("size") and has("sha256") and has("url") and has("expires_at"))' \
+		<<<"$reply" >/dev/null
+	check_files "$sid" "$cid"
+	# What is stored: the conversation, complete, and the service made of it.
+	run --separate-stderr csc-store get-conversation "$id"
+	assert_success
+	assert_equal "$(jq -c '[.status, .version, (.history | length)]' <<<"$output")" '["complete",8,7]'
+	run --separate-stderr csc-store get-service "$sid"
+	assert_success
+	assert_equal "$(jq -c '[.conversation_id, .latest_code_id]' <<<"$output")" "[\"$id\",\"$cid\"]"
+	assert_equal "$(jq -S -c .service_data <<<"$output")" "$(jq -S -c . <<<"$INTERVIEW_SD")"
+	# A retried last answer changes nothing and says the same.
+	post "$(message_body "$id" 7 '"none"')"
+	assert_api 200
+	assert_equal "$(jq -c .done <<<"$reply")" true
+}
+
+@test "generate with the original API's service_data: without a conversation, with one, and with wait" {
+	local sid cid id2 started
+	post "{\"action\":\"generate\",\"service_data\":$ORIGINAL_SD}"
+	assert_api 202
+	sid=$(jq -r .service_id <<<"$reply")
+	cid=$(jq -r .code_id <<<"$reply")
+	wait_done "$sid" "$cid"
+	check_files "$sid" "$cid"
+	run --separate-stderr csc-store get-code "$sid" "$cid"
+	assert_success
+	# The questionnaire's defaults fill in what the original API left out.
+	assert_equal "$(jq -c '[.conversation_id, .status, .attempts]' <<<"$output")" '[null,"done",1]'
+	assert_equal "$(jq -S -c .service_data <<<"$output")" "$(jq -S -c . <<<"$INTERVIEW_SD")"
+
+	# With a conversation: the service names it.
+	post '{"action":"start"}'
+	assert_api 201
+	id2=$(jq -r .conversation_id <<<"$reply")
+	post "{\"action\":\"generate\",\"conversation_id\":\"$id2\",\"service_data\":$ORIGINAL_SD}"
+	assert_api 202
+	sid=$(jq -r .service_id <<<"$reply")
+	cid=$(jq -r .code_id <<<"$reply")
+	wait_done "$sid" "$cid"
+	run --separate-stderr csc-store get-service "$sid"
+	assert_success
+	assert_equal "$(jq -r .conversation_id <<<"$output")" "$id2"
+
+	# With "wait": the files come back at once, as the original design did.
+	started=$SECONDS
+	post "{\"action\":\"generate\",\"service_data\":$ORIGINAL_SD,\"wait\":20}"
+	assert_api 200
+	[ $((SECONDS - started)) -lt 20 ]
+	assert_equal "$(jq -r .status <<<"$reply")" "done"
+	sid=$(jq -r .service_id <<<"$reply")
+	cid=$(jq -r .code_id <<<"$reply")
+	assert_uuid "$sid"
+	assert_uuid "$cid"
+	check_files "$sid" "$cid"
+}
+
+@test "GET /questions is csc-ask --questions; GET /health is ok; OPTIONS is a CORS preflight" {
+	api GET /questions
+	assert_api 200
+	assert_equal "$(jq -S -c . <<<"$reply")" "$(csc-ask --questions | jq -S -c .)"
+	api GET /health
+	assert_api 200
+	assert_equal "$(jq -c . <<<"$reply")" '{"ok":true}'
+	api GET '/health?probe=1'
+	assert_api 200
+	local path allowed
+	for path in /conversation /questions /health; do
+		API_HEADERS=(-H 'Origin: http://example.test' -H 'Access-Control-Request-Method: POST'
+			-H 'Access-Control-Request-Headers: content-type')
+		api OPTIONS "$path"
+		API_HEADERS=()
+		assert_equal "$code" 204
+		[ -z "$reply" ]
+		[ -n "$(header Access-Control-Allow-Origin)" ]
+		[[ ", $(header Access-Control-Allow-Methods), " == *", POST, "* ]]
+		[[ ", $(header Access-Control-Allow-Methods), " == *", GET, "* ]]
+		allowed=$(header Access-Control-Allow-Headers)
+		allowed=${allowed// /}
+		[[ ",${allowed,,}," == *,content-type,* ]]
+		[ -n "$(header X-Request-Id)" ]
+	done
+}
+
+@test "X-Request-Id: the client's is echoed and logged; otherwise one is made; junk is not echoed" {
+	local mine first second
+	mine="api-test.${RANDOM}_$(new_id)"
+	API_HEADERS=(-H "X-Request-Id: $mine")
+	api GET /health
+	assert_api 200
+	assert_equal "$(header X-Request-Id)" "$mine"
+	# An error answer carries it too.
+	post '{"action":"bogus"}'
+	assert_api 400
+	assert_equal "$(header X-Request-Id)" "$mine"
+	API_HEADERS=()
+	# The CGI's stderr line, in lighttpd's log, names it (once per request).
+	wait_for 20 grep -q -F "$mine" "$STACK_DIR/lighttpd.log"
+	assert_equal "$(grep -c -F "$mine" "$STACK_DIR/lighttpd.log")" 2
+	grep -F "$mine" "$STACK_DIR/lighttpd.log" | grep -q /health
+	grep -F "$mine" "$STACK_DIR/lighttpd.log" | grep -q /conversation
+
+	api GET /health
+	first=$(header X-Request-Id)
+	api GET /health
+	second=$(header X-Request-Id)
+	[ -n "$first" ] && [ "$first" != "$second" ]
+	wait_for 20 grep -q -F "$second" "$STACK_DIR/lighttpd.log"
+
+	# shellcheck disable=SC2016 # for the server's shell, were it to expand it
+	API_HEADERS=(-H 'X-Request-Id: $(touch /tmp/csc-api-pwned-rid) x')
+	api GET /health
+	API_HEADERS=()
+	assert_api 200
+	[[ "$(header X-Request-Id)" =~ ^[A-Za-z0-9._-]+$ ]]
+	[ ! -e /tmp/csc-api-pwned-rid ]
+}
+
+@test "the edge reads a body of 65,536 bytes and refuses one of 65,537 with 413" {
+	local pad
+	pad=$(printf '%*s' $((65536 - 18)) '')
+	post "{\"action\":\"start\"$pad}"
+	assert_api 201
+	post "{\"action\":\"start\"$pad }"
+	assert_api 413
+	assert_equal "$(jq -r .error.code <<<"$reply")" too_large
+}
+
+@test "the bad-request corpus: each its 4xx and a JSON error, the server up, nothing expanded, nothing stored" {
+	local dir="$BATS_TEST_TMPDIR/corpus" conv done_id fsid fcid n name method path want want_code has_body
+	local got args count before s3_before failures=() problems cases=0 conv_state done_state
+	local h_ctype h_rid h_allow
+	mkdir -p "$dir"
+	rm -f /tmp/csc-api-pwned-*
+	# What the cases name: an open conversation at step 2, a complete one,
+	# and a failed generation.
+	post '{"action":"start"}'
+	assert_api 201
+	conv=$(jq -r .conversation_id <<<"$reply")
+	post "$(message_body "$conv" 1 '"vFirewall"')"
+	assert_api 200
+	interview
+	done_id=$id
+	fsid=$(new_id) fcid=$(new_id)
+	job_json "$fsid" "$fcid" corpus-failed | csc-store put-job >/dev/null
+	csc-store finish-job "$fsid" "$fcid" --status failed --error 'failed on purpose' >/dev/null
+	conv_state=$(csc-store get-conversation "$conv" | jq -c '[.version, .step, .history]')
+	done_state=$(csc-store get-conversation "$done_id" | jq -c '[.version, .status, .history]')
+
+	python3 "$FIXTURES/corpus.py" "$FIXTURES/bad-requests.jsonl" "$dir" \
+		"CONV=$conv" "CONV_UPPER=${conv^^}" "DONE=$done_id" \
+		"FAILED_SERVICE=$fsid" "FAILED_CODE=$fcid" \
+		"FAILED_SERVICE_UPPER=${fsid^^}" "FAILED_CODE_UPPER=${fcid^^}" >"$dir/cases.tsv"
+	before=$(aws dynamodb scan --table-name "$TABLE" --select COUNT --query Count --output text)
+	s3_before=$(object_versions)
+	count=$(ddb_count)
+	assert_equal "$count" "$before"
+
+	while IFS=$'\t' read -r n name method path want want_code has_body; do
+		cases=$((cases + 1))
+		problems=()
+		args=(-sS --path-as-is -X "$method" -H "@$dir/$n.headers"
+			-o "$dir/$n.reply" -D "$dir/$n.response-headers" -w '%{http_code}')
+		[ "$has_body" = 0 ] || args+=(--data-binary "@$dir/$n.body")
+		if got=$(curl "${args[@]}" "$CSC_API_URL$path"); then
+			[ "$got" = "$want" ] || problems+=("HTTP $got, expected $want")
+			response_headers "$dir/$n.response-headers"
+			[[ "$h_ctype" == application/json* ]] || problems+=("Content-Type '$h_ctype'")
+			[ -n "$h_rid" ] || problems+=("no X-Request-Id")
+			[ "$want" != 405 ] || [ -n "$h_allow" ] || problems+=("405 without Allow")
+			got=$(jq -r 'if type == "object" and keys == ["error"] and (.error | type == "object")
+				and (.error.code | type == "string" and length > 0)
+				and (.error.message | type == "string" and length > 0)
+				then .error.code else "!" end' "$dir/$n.reply" 2>/dev/null) || got='!'
+			if [ "$got" = '!' ]; then
+				problems+=("not a JSON error")
+			elif [ "$want_code" != - ] && [ "$got" != "$want_code" ]; then
+				problems+=("error code $got, expected $want_code")
+			fi
+		else
+			problems+=("curl failed")
+		fi
+		got=$(curl -s -o /dev/null -w '%{http_code}' "$CSC_API_URL/health") || true
+		[ "$got" = 200 ] || problems+=("GET /health after it: $got")
+		got=$(ddb_count)
+		[ "$got" = "$count" ] ||
+			problems+=("the table held $count items before it and $got after (this request, or a job an earlier one started)")
+		count=$got
+		if [ "${#problems[@]}" -gt 0 ]; then
+			failures+=("$name: $(printf '%s; ' "${problems[@]}")answer: $(head -c 200 "$dir/$n.reply" | tr '\n' ' ')")
+		fi
+	done <"$dir/cases.tsv"
+
+	[ "$cases" -ge 60 ] || failures+=("only $cases cases in the corpus")
+	# No shell ever expanded a request: not one sentinel exists.
+	if compgen -G '/tmp/csc-api-pwned-*' >/dev/null; then
+		failures+=("shell expansion happened: $(echo /tmp/csc-api-pwned-*)")
+	fi
+	# Nothing was stored (a job a case started would have written by now).
+	sleep 1
+	got=$(aws dynamodb scan --table-name "$TABLE" --select COUNT --query Count --output text)
+	[ "$got" = "$before" ] || failures+=("DynamoDB: $before items before the corpus, $got after")
+	got=$(object_versions)
+	[ "$got" = "$s3_before" ] || failures+=("S3: $s3_before object versions before the corpus, $got after")
+	got=$(csc-store get-conversation "$conv" | jq -c '[.version, .step, .history]')
+	[ "$got" = "$conv_state" ] || failures+=("the open conversation changed: $conv_state -> $got")
+	got=$(csc-store get-conversation "$done_id" | jq -c '[.version, .status, .history]')
+	[ "$got" = "$done_state" ] || failures+=("the complete conversation changed: $done_state -> $got")
+	api GET /health
+	assert_api 200
+	if [ "${#failures[@]}" -gt 0 ]; then
+		fail "$(printf '%s\n' "${#failures[@]} failure(s) in $cases cases:" "${failures[@]}")"
+	fi
+}
+
+# fire N BODY_DIR: N concurrent POST /conversation, body i from
+# BODY_DIR/i.body; statuses in BODY_DIR/i.code, answers in BODY_DIR/i.reply.
+fire() {
+	local i pids=()
+	for i in $(seq "$1"); do
+		curl -sS -o "$2/$i.reply" -w '%{http_code}\n' -H 'Content-Type: application/json' \
+			--data-binary "@$2/$i.body" "$CSC_API_URL/conversation" >"$2/$i.code" 3>&- &
+		pids+=("$!")
+	done
+	wait "${pids[@]}"
+}
+
+@test "50 concurrent different answers to one step: exactly one 200, 49 409s, one answer stored" {
+	local dir="$BATS_TEST_TMPDIR/race" i winner=
+	mkdir -p "$dir"
+	post '{"action":"start"}'
+	assert_api 201
+	id=$(jq -r .conversation_id <<<"$reply")
+	# Fifty answers that differ even once normalised (SPEC section 11:
+	# "Concurrent answers to one conversation: exactly one wins, the rest
+	# get 409"): step 1 has eight options, step 7 takes free text.
+	post "$(message_body "$id" 1 '"vFirewall"')"
+	assert_api 200
+	for i in 2 3 4 5 6; do
+		post "$(message_body "$id" "$i" '"1"')"
+		assert_api 200
+	done
+	for i in $(seq 50); do
+		message_body "$id" 7 "\"requirement number $i\"" >"$dir/$i.body"
+	done
+	fire 50 "$dir"
+	assert_equal "$(cat "$dir"/*.code | sort | uniq -c | awk '{print $2 "x" $1}' | paste -sd ' ')" '200x1 409x49'
+	for i in $(seq 50); do
+		if [ "$(cat "$dir/$i.code")" = 200 ]; then
+			winner=$i
+		else
+			assert_equal "$(jq -r .error.code "$dir/$i.reply")" conflict
+		fi
+	done
+	assert_equal "$(jq -c '[.done, .service_data.requirements]' "$dir/$winner.reply")" \
+		"[true,\"requirement number $winner\"]"
+	run --separate-stderr csc-store get-conversation "$id"
+	assert_success
+	assert_equal "$(jq -c '[.version, (.history | length), .status, .answers.requirements]' <<<"$output")" \
+		"[8,7,\"complete\",\"requirement number $winner\"]"
+	api GET /health
+	assert_api 200
+}
+
+@test "50 concurrent identical answers to one step: one stored answer, the rest 409 or its harmless retry" {
+	local dir="$BATS_TEST_TMPDIR/same" i first=
+	mkdir -p "$dir"
+	post '{"action":"start"}'
+	assert_api 201
+	id=$(jq -r .conversation_id <<<"$reply")
+	for i in $(seq 50); do
+		message_body "$id" 1 '"vFirewall"' >"$dir/$i.body"
+	done
+	fire 50 "$dir"
+	# csc-ask(1), "Retries and conflicts": the previous step's answer sent
+	# again gives back the current state, and csc-store writes the very same
+	# state again without complaint, so a request that lost the race with
+	# an identical one may be answered as its retry.  Whatever the mix,
+	# exactly one answer is stored and every 200 says the same.
+	for i in $(seq 50); do
+		case "$(cat "$dir/$i.code")" in
+		200)
+			[ -n "$first" ] || first=$i
+			assert_equal "$(jq -c 'del(.question)' "$dir/$i.reply")" "$(jq -c 'del(.question)' "$dir/$first.reply")"
+			;;
+		409) assert_equal "$(jq -r .error.code "$dir/$i.reply")" conflict ;;
+		*) fail "request $i: HTTP $(cat "$dir/$i.code"): $(cat "$dir/$i.reply")" ;;
+		esac
+	done
+	[ -n "$first" ] || fail "no request succeeded"
+	assert_equal "$(jq -c '[.done, .step]' "$dir/$first.reply")" '[false,2]'
+	run --separate-stderr csc-store get-conversation "$id"
+	assert_success
+	assert_equal "$(jq -c '[.version, (.history | length), .step, .answers.service_type]' <<<"$output")" \
+		'[2,1,2,"vFirewall"]'
+}
+
+@test "a runner killed with SIGKILL mid-generation: the sweep finishes the job, once" {
+	local sid cid marker pid rc=0
+	sid=$(new_id) cid=$(new_id) marker="sigkill-$(new_id)"
+	job_json "$sid" "$cid" "$marker" | csc-store put-job >/dev/null
+	# The first generation streams slowly (300 ms between writes: minutes);
+	# the sweep's goes at full speed.
+	faults '[{"match": {"path": "/v1/messages"}, "fault": "slow", "delay_ms": 300, "times": 1}]'
+	# Its own session, so that the kill takes the whole runner: csc-job and
+	# the csc-generate it started.
+	CSC_JOB_LEASE=2 setsid csc-job run "$sid" "$cid" >"$BATS_TEST_TMPDIR/runner.log" 2>&1 3>&- &
+	pid=$!
+	# setsid did not fork (bats runs without job control): the PID is the
+	# runner's, and its process group.
+	# shellcheck disable=SC2016 # the inner shell expands
+	wait_for 50 bash -c '[ "$(ps -o pgid= -p "$1" | tr -d " ")" = "$1" ]' _ "$pid"
+	# Generating: the stand-in has its request and is streaming the reply.
+	wait_for 100 grep -q -F -- "$marker" "$STACK_DIR/claude-requests.jsonl"
+	sleep 0.5
+	run --separate-stderr csc-store get-code "$sid" "$cid"
+	assert_success
+	assert_equal "$(jq -c '[.status, .attempts]' <<<"$output")" '["running",1]'
+	kill -KILL -- "-$pid"
+	wait "$pid" || rc=$?
+	assert_equal "$rc" 137
+	# shellcheck disable=SC2016 # the inner shell expands
+	wait_for 50 bash -c '! pgrep -g "$1" >/dev/null' _ "$pid"
+	rm -f "$STACK_DIR/claude-faults.json"
+	run --separate-stderr csc-store get-code "$sid" "$cid"
+	assert_equal "$(jq -c '[.status, .attempts]' <<<"$output")" '["running",1]'
+	# The lease (2 s) runs out; then the sweeper sees the job.
+	# shellcheck disable=SC2016 # the inner shell expands
+	wait_for 100 bash -c 'csc-store list-jobs --expired | jq -e --arg c "$1" "any(.jobs[]; .code_id == \$c)" >/dev/null' _ "$cid"
+	run --separate-stderr csc-job sweep
+	assert_success
+	assert_output ''
+	run --separate-stderr csc-store get-code "$sid" "$cid"
+	assert_success
+	assert_equal "$(jq -c '[.status, .attempts, (.files | length), ([.files[].name] | sort == '"$SIX_FILES"'), all(.files[]; .sha256 | test("^[0-9a-f]{64}$"))]' <<<"$output")" \
+		'["done",2,6,true,true]'
+	# Once: one put-code (one version of each object), two generation
+	# requests (the killed one and the sweep's).
+	assert_equal "$(object_versions "$sid/$cid/")" 6
+	assert_equal "$(standin_requests "$marker")" 2
+	# A second sweep finds nothing to do.
+	run --separate-stderr csc-job sweep
+	assert_success
+	assert_equal "$(standin_requests "$marker")" 2
+	run --separate-stderr csc-store get-code "$sid" "$cid"
+	assert_equal "$(jq -c '[.status, .attempts]' <<<"$output")" '["done",2]'
+	# And the API serves it.
+	post "{\"action\":\"download\",\"service_id\":\"$sid\",\"code_id\":\"$cid\"}"
+	assert_api 200
+	check_files "$sid" "$cid"
+}
+
+@test "two runners started on one job: one generates it, the other exits 73" {
+	local sid cid marker p1 p2 rc1=0 rc2=0
+	sid=$(new_id) cid=$(new_id) marker="two-runners-$(new_id)"
+	job_json "$sid" "$cid" "$marker" | csc-store put-job >/dev/null
+	# A generation of about a second, so that both runners are alive at once.
+	faults '[{"match": {"path": "/v1/messages"}, "fault": "slow", "delay_ms": 1}]'
+	csc-job run "$sid" "$cid" >"$BATS_TEST_TMPDIR/one.log" 2>&1 3>&- &
+	p1=$!
+	csc-job run "$sid" "$cid" >"$BATS_TEST_TMPDIR/two.log" 2>&1 3>&- &
+	p2=$!
+	wait "$p1" || rc1=$?
+	wait "$p2" || rc2=$?
+	assert_equal "$(printf '%s\n' "$rc1" "$rc2" | sort -n | paste -sd ' ')" '0 73'
+	run --separate-stderr csc-store get-code "$sid" "$cid"
+	assert_success
+	assert_equal "$(jq -c '[.status, .attempts, (.files | length)]' <<<"$output")" '["done",1,6]'
+	assert_equal "$(standin_requests "$marker")" 1
+	assert_equal "$(object_versions "$sid/$cid/")" 6
+}
+
+@test "a generation that fails (refusal, max_tokens) ends failed, and status says why" {
+	local fault sid cid marker tries started
+	for fault in refusal max_tokens; do
+		faults "[{\"match\": {\"path\": \"/v1/messages\"}, \"fault\": \"$fault\"}]"
+		marker="failing-$fault-$(new_id)"
+		started=$SECONDS
+		post "$(jq -c --arg m "$marker" '{action: "generate", service_data: (. + {requirements: $m}), wait: 20}' <<<"$ORIGINAL_SD")"
+		# The request does not wait out its 20 s for a job that failed.
+		[ $((SECONDS - started)) -lt 15 ] || fail "$fault: generate took $((SECONDS - started)) s"
+		assert_api 202
+		sid=$(jq -r .service_id <<<"$reply")
+		cid=$(jq -r .code_id <<<"$reply")
+		tries=100
+		while :; do
+			post "{\"action\":\"status\",\"service_id\":\"$sid\",\"code_id\":\"$cid\"}"
+			assert_api 200
+			[ "$(jq -r .status <<<"$reply")" = failed ] && break
+			tries=$((tries - 1))
+			[ "$tries" -gt 0 ] || fail "$fault: not failed: $reply"
+			sleep 0.1
+		done
+		jq -e 'has("files") | not' <<<"$reply" >/dev/null
+		case "$fault" in
+		refusal) jq -e '.error | test("refus")' <<<"$reply" >/dev/null || fail "$fault: $reply" ;;
+		max_tokens) jq -e '.error | test("max_tokens")' <<<"$reply" >/dev/null || fail "$fault: $reply" ;;
+		esac
+		post "{\"action\":\"download\",\"service_id\":\"$sid\",\"code_id\":\"$cid\"}"
+		assert_api 409
+		run --separate-stderr csc-store get-code "$sid" "$cid"
+		assert_success
+		assert_equal "$(jq -c '[.status, .attempts, (.files // [] | length)]' <<<"$output")" '["failed",1,0]'
+		# Neither is retried: one request each.
+		assert_equal "$(standin_requests "$marker")" 1
+		assert_equal "$(object_versions "$sid/$cid/")" 0
+	done
+}
+
+# jq_wrapper NAME: a program that logs its use, then runs NAME.
+jq_wrapper() {
+	local real wrapper="$BATS_TEST_TMPDIR/$1-logged"
+	real=$(command -v "$1")
+	printf '#!/bin/sh\necho "$$" >>%q\nexec %q "$@"\n' "$BATS_TEST_TMPDIR/$1.used" "$real" >"$wrapper"
+	chmod +x "$wrapper"
+	printf '%s\n' "$wrapper"
+}
+
+@test "CSC_JQ: the interview passes through lighttpd with jq and with gojq" {
+	local variant dir wrapper
+	command -v jq >/dev/null || skip "jq is not installed"
+	command -v gojq >/dev/null || skip "gojq is not installed"
+	for variant in jq gojq; do
+		wrapper=$(jq_wrapper "$variant")
+		dir=$(mktemp -d)
+		printf '%s\n' "$dir" >>"$BATS_TEST_TMPDIR/stacks"
+		# The stack passes CSC_JQ through to the CGI.
+		CSC_JQ=$wrapper env -u ANTHROPIC_API_KEY -u ANTHROPIC_AUTH_TOKEN "$STACK" up "$dir" >/dev/null
+		(
+			# shellcheck source=/dev/null
+			source "$dir/env"
+			csc-store init >/dev/null
+			interview
+			api GET /questions
+			assert_api 200
+			post '{"action":"bogus"}'
+			assert_api 400
+			post '{"action":"message","conversation_id":"../x","message":"x","step":1}'
+			assert_api 400
+		)
+		[ -s "$BATS_TEST_TMPDIR/$variant.used" ] || fail "CSC_JQ=$variant was never run"
+		"$STACK" down "$dir" >/dev/null
+	done
+}
