@@ -19,7 +19,9 @@
 #include <cjson/cJSON.h>
 
 #include "err.h"
+#include "clock.h"
 #include "http.h"
+#include "interview.h"
 #include "jsonio.h"
 #include "store.h"
 
@@ -28,7 +30,7 @@
 #define LEASE_MAX 86400L
 
 enum cmd {
-	INIT, PUT_CONVERSATION, GET_CONVERSATION, DELETE_CONVERSATION,
+	INIT, PUT_CONVERSATION, GET_CONVERSATION, DELETE_CONVERSATION, MESSAGE,
 	PUT_CODE, GET_CODE, EXPORT, GET_SERVICE, DELETE_SERVICE, PUT_JOB,
 	CLAIM_JOB, FINISH_JOB, LIST_JOBS
 };
@@ -46,6 +48,7 @@ static const struct command {
 	{"put-conversation", PUT_CONVERSATION, 0, 1, 0},
 	{"get-conversation", GET_CONVERSATION, 1, 0, 0},
 	{"delete-conversation", DELETE_CONVERSATION, 1, 0, 0},
+	{"message", MESSAGE, 0, 1, 0},
 	{"put-code", PUT_CODE, 0, 1, 1},
 	{"get-code", GET_CODE, 2, 0, 1},
 	{"export", EXPORT, 2, 0, 1},
@@ -78,6 +81,7 @@ usage(FILE *f)
 	    "       csc-store [-v] put-conversation < state.json\n"
 	    "       csc-store [-v] get-conversation ID | -\n"
 	    "       csc-store [-v] delete-conversation ID\n"
+	    "       csc-store [-v] message < api-message.json\n"
 	    "       csc-store [-v] put-code [--parallel N] < bundle.json\n"
 	    "       csc-store [-v] get-code [--content | --check] SERVICE CODE\n"
 	    "       csc-store [-v] export SERVICE CODE --dir DIR\n"
@@ -291,12 +295,69 @@ ids_from(struct options *o, cJSON **in)
 	return (0);
 }
 
+/*
+ * message: the HTTP API's {"action":"message", conversation_id, message,
+ * step} in one process, where it would take three (get-conversation,
+ * csc-ask, put-conversation) and their start-up: the stored conversation,
+ * the answer applied exactly as csc-ask applies it, and the new state
+ * written over the version read.  An answer that repeats the previous one
+ * (a retry) changes nothing, writes nothing and is refused as a conflict
+ * (73) naming the current step.  Prints the new state.
+ */
+static cJSON *
+message(struct store *st, const cJSON *body)
+{
+	const char *action = jsonio_string(body, "action");
+	struct interview *q = NULL;
+	cJSON *req = NULL, *state, *next = NULL, *out = NULL;
+
+	if (!cJSON_IsObject(body) || action == NULL ||
+	    strcmp(action, "message") != 0) {
+		err_set(EX_DATAERR, "the request must be an object with "
+		                    "\"action\": \"message\"");
+		return (NULL);
+	}
+	if ((state = store_get_conversation(st,
+	         jsonio_string(body, "conversation_id"))) == NULL)
+		return (NULL);
+	if ((req = cJSON_Duplicate(body, 1)) == NULL ||
+	    !cJSON_AddItemToObject(req, "conversation", state)) {
+		cJSON_Delete(state);
+		err_set(EX_SOFTWARE, "out of memory");
+		goto done;
+	}
+	if ((q = interview_load_default()) == NULL ||
+	    interview_request(q, req, clock_now(), &next))
+		goto done;
+	/* The previous answer again (csc-ask hands back the state as it
+	 * was): nothing to write, and not accepted either, so that of any
+	 * number of identical answers sent at once exactly one is. */
+	if (cJSON_Compare(next, state, 1))
+		err_set(CSC_EX_CONFLICT, "conversation %s: step %d was answered "
+		                         "already; it is at step %d",
+		    jsonio_string(state, "conversation_id"),
+		    cJSON_IsNumber(cJSON_GetObjectItem(body, "step"))
+		        ? cJSON_GetObjectItem(body, "step")->valueint
+		        : 0,
+		    cJSON_IsNumber(cJSON_GetObjectItem(state, "step"))
+		        ? cJSON_GetObjectItem(state, "step")->valueint
+		        : 0);
+	else
+		out = store_put_conversation(st, next);
+done:
+	interview_free(q);
+	cJSON_Delete(next);
+	cJSON_Delete(req);
+	return (out);
+}
+
 static cJSON *
 run(struct store *st, const struct options *o, const cJSON *in)
 {
 	switch (o->c->cmd) {
 	case INIT: return (store_init(st));
 	case PUT_CONVERSATION: return (store_put_conversation(st, in));
+	case MESSAGE: return (message(st, in));
 	case GET_CONVERSATION: return (store_get_conversation(st, o->ids[0]));
 	case DELETE_CONVERSATION:
 		return (store_delete_conversation(st, o->ids[0]));
