@@ -58,6 +58,44 @@ escaped_nul(const char *text, size_t len)
 	return (len);
 }
 
+/* The offset of the first byte of TEXT that is not well-formed UTF-8
+ * (overlong forms, surrogates and code points past U+10FFFF included), or
+ * LEN.  JSON is UTF-8 (RFC 8259), and cJSON does not check. */
+static size_t
+utf8_invalid_at(const char *text, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)text;
+	size_t i = 0, n, k;
+	unsigned long cp;
+
+	while (i < len) {
+		if (p[i] < 0x80) {
+			i++;
+			continue;
+		}
+		if (p[i] >= 0xc2 && p[i] <= 0xdf)
+			n = 1, cp = p[i] & 0x1f;
+		else if (p[i] >= 0xe0 && p[i] <= 0xef)
+			n = 2, cp = p[i] & 0x0f;
+		else if (p[i] >= 0xf0 && p[i] <= 0xf4)
+			n = 3, cp = p[i] & 0x07;
+		else
+			return (i);
+		if (len - i <= n)
+			return (i);
+		for (k = 1; k <= n; k++) {
+			if ((p[i + k] & 0xc0) != 0x80)
+				return (i);
+			cp = cp << 6 | (p[i + k] & 0x3f);
+		}
+		if ((n == 2 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+		    (n == 3 && (cp < 0x10000 || cp > 0x10ffff)))
+			return (i);
+		i += n + 1;
+	}
+	return (len);
+}
+
 cJSON *
 jsonio_parse(const char *text, size_t len, const char *what)
 {
@@ -73,6 +111,10 @@ jsonio_parse(const char *text, size_t len, const char *what)
 	}
 	if (memchr(text, '\0', len) != NULL) {
 		err_set(EX_DATAERR, "%s: NUL byte in JSON input", what);
+		return (NULL);
+	}
+	if ((i = utf8_invalid_at(text, len)) != len) {
+		err_set(EX_DATAERR, "%s: invalid UTF-8 at byte %zu", what, i);
 		return (NULL);
 	}
 	if ((i = escaped_nul(text, len)) != len) {

@@ -1251,6 +1251,7 @@ store_put_job(struct store *st, const cJSON *in)
 	char sid[37], cid[37];
 	cJSON *plain = NULL, *item = NULL, *req = NULL, *resp = NULL, *out = NULL;
 	cJSON *k;
+	const cJSON *v;
 	time_t now = clock_now();
 	int r;
 
@@ -1269,6 +1270,11 @@ store_put_job(struct store *st, const cJSON *in)
 	}
 	if (ids_check("service_id", service) ||
 	    ids_check("code_id", code))
+		return (NULL);
+	v = cJSON_GetObjectItemCaseSensitive(in, "conversation_id");
+	if (v != NULL && !cJSON_IsNull(v) &&
+	    ids_check("conversation_id",
+	        cJSON_IsString(v) ? v->valuestring : "(not text)"))
 		return (NULL);
 	if ((plain = cJSON_Duplicate(in, 1)) == NULL)
 		return (oom());
