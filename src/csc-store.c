@@ -30,7 +30,8 @@
 #define LEASE_MAX 86400L
 
 enum cmd {
-	INIT, PUT_CONVERSATION, GET_CONVERSATION, DELETE_CONVERSATION, MESSAGE,
+	INIT, PUT_CONVERSATION, GET_CONVERSATION, DELETE_CONVERSATION, START,
+	MESSAGE,
 	PUT_CODE, GET_CODE, EXPORT, GET_SERVICE, DELETE_SERVICE, PUT_JOB,
 	CLAIM_JOB, FINISH_JOB, LIST_JOBS
 };
@@ -48,6 +49,7 @@ static const struct command {
 	{"put-conversation", PUT_CONVERSATION, 0, 1, 0},
 	{"get-conversation", GET_CONVERSATION, 1, 0, 0},
 	{"delete-conversation", DELETE_CONVERSATION, 1, 0, 0},
+	{"start", START, 0, 1, 0},
 	{"message", MESSAGE, 0, 1, 0},
 	{"put-code", PUT_CODE, 0, 1, 1},
 	{"get-code", GET_CODE, 2, 0, 1},
@@ -71,6 +73,7 @@ struct options {
 	int expired;            /* list-jobs */
 	long parallel;          /* put-code */
 	int ids_from_stdin;     /* "-": ids named in a JSON object on stdin */
+	int api;                /* start, message: the HTTP API's answer */
 };
 
 static void
@@ -81,7 +84,8 @@ usage(FILE *f)
 	    "       csc-store [-v] put-conversation < state.json\n"
 	    "       csc-store [-v] get-conversation ID | -\n"
 	    "       csc-store [-v] delete-conversation ID\n"
-	    "       csc-store [-v] message < api-message.json\n"
+	    "       csc-store [-v] start [--api] < api-start.json\n"
+	    "       csc-store [-v] message [--api] < api-message.json\n"
 	    "       csc-store [-v] put-code [--parallel N] < bundle.json\n"
 	    "       csc-store [-v] get-code [--content | --check] SERVICE CODE\n"
 	    "       csc-store [-v] export SERVICE CODE --dir DIR\n"
@@ -132,6 +136,7 @@ parse_command(int argc, char *argv[], struct options *o)
 	    {"error", required_argument, NULL, 'e'},
 	    {"expired", no_argument, NULL, 'x'},
 	    {"parallel", required_argument, NULL, 'p'},
+	    {"api", no_argument, NULL, 'A'},
 	    {NULL, 0, NULL, 0}};
 	const char *allowed;
 	size_t i;
@@ -151,6 +156,8 @@ parse_command(int argc, char *argv[], struct options *o)
 	case FINISH_JOB: allowed = "se"; break;
 	case LIST_JOBS: allowed = "x"; break;
 	case PUT_CODE: allowed = "p"; break;
+	case START:
+	case MESSAGE: allowed = "A"; break;
 	default: allowed = ""; break;
 	}
 	optind = 0; /* GNU getopt: start afresh on the subcommand's words */
@@ -169,6 +176,7 @@ parse_command(int argc, char *argv[], struct options *o)
 		case 's': o->status = optarg; break;
 		case 'e': o->error = optarg; break;
 		case 'x': o->expired = 1; break;
+		case 'A': o->api = 1; break;
 		case 'l':
 			if ((o->lease = parse_long(optarg, 1, LEASE_MAX)) < 0) {
 				err_set(EX_USAGE, "--lease must be 1..%ld seconds",
@@ -351,13 +359,85 @@ done:
 	return (out);
 }
 
+/* start: the HTTP API's {"action":"start"}: a new conversation, made as
+ * csc-ask makes it, stored.  Prints its state. */
+static cJSON *
+start(struct store *st, const cJSON *body)
+{
+	const char *action = jsonio_string(body, "action");
+	struct interview *q;
+	cJSON *state = NULL, *out = NULL;
+
+	if (action == NULL || strcmp(action, "start") != 0) {
+		err_set(EX_DATAERR, "the request must be an object with "
+		                    "\"action\": \"start\"");
+		return (NULL);
+	}
+	if ((q = interview_load_default()) == NULL)
+		return (NULL);
+	/* Through the request form, so the body is checked as csc-ask
+	 * checks it (unknown or repeated members refused). */
+	if (interview_request(q, body, clock_now(), &state) == 0)
+		out = store_put_conversation(st, state);
+	cJSON_Delete(state);
+	interview_free(q);
+	return (out);
+}
+
+/* --api: the answer csc-api sends for a conversation STATE (taken), as
+ * SPEC section 8 has it: {conversation_id, step, total_steps, question}
+ * for a start; for a message also "done": false while it is open, and
+ * {conversation_id, done: true, service_data} once complete. */
+static cJSON *
+api_view(cJSON *state, int with_done)
+{
+	static const char *const open_fields[] = {"step", "total_steps",
+	    "question"};
+	const char *status = jsonio_string(state, "status");
+	int done = status != NULL && strcmp(status, "complete") == 0;
+	cJSON *out = cJSON_CreateObject(), *v;
+	size_t i;
+
+	if (out == NULL ||
+	    !cJSON_AddItemToObject(out, "conversation_id",
+	        cJSON_DetachItemFromObjectCaseSensitive(state,
+	            "conversation_id")) ||
+	    (with_done && !cJSON_AddBoolToObject(out, "done", done)))
+		goto fail;
+	if (done) {
+		if ((v = cJSON_DetachItemFromObjectCaseSensitive(state,
+		         "service_data")) == NULL ||
+		    !cJSON_AddItemToObject(out, "service_data", v))
+			goto fail;
+	} else {
+		for (i = 0; i < sizeof(open_fields) / sizeof(open_fields[0]); i++)
+			if ((v = cJSON_DetachItemFromObjectCaseSensitive(state,
+			         open_fields[i])) != NULL)
+				cJSON_AddItemToObject(out, open_fields[i], v);
+	}
+	cJSON_Delete(state);
+	return (out);
+fail:
+	cJSON_Delete(out);
+	cJSON_Delete(state);
+	err_set(EX_SOFTWARE, "out of memory");
+	return (NULL);
+}
+
 static cJSON *
 run(struct store *st, const struct options *o, const cJSON *in)
 {
+	cJSON *out;
+
 	switch (o->c->cmd) {
 	case INIT: return (store_init(st));
 	case PUT_CONVERSATION: return (store_put_conversation(st, in));
-	case MESSAGE: return (message(st, in));
+	case START:
+		out = start(st, in);
+		return (o->api && out != NULL ? api_view(out, 0) : out);
+	case MESSAGE:
+		out = message(st, in);
+		return (o->api && out != NULL ? api_view(out, 1) : out);
 	case GET_CONVERSATION: return (store_get_conversation(st, o->ids[0]));
 	case DELETE_CONVERSATION:
 		return (store_delete_conversation(st, o->ids[0]));

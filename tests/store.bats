@@ -322,6 +322,38 @@ EOF
 	assert_equal "$(csc-store get-conversation "$id" | jq -r .answers.service_type)" vRouter
 }
 
+@test "start and message take the HTTP API's bodies: one process each, a repeat is a conflict" {
+	local id body
+	run --separate-stderr csc-store start --api <<<'{"action":"start"}'
+	assert_success
+	assert_equal "$(jq -c 'keys' <<<"$output")" '["conversation_id","question","step","total_steps"]'
+	id=$(jq -r .conversation_id <<<"$output")
+	body="{\"action\":\"message\",\"conversation_id\":\"$id\",\"message\":\" vnat \",\"step\":1}"
+	run --separate-stderr csc-store message --api <<<"$body"
+	assert_success
+	assert_equal "$(jq -c '[.done, .step, .question.id]' <<<"$output")" '[false,2,"vendor"]'
+	assert_equal "$(csc-store get-conversation "$id" | jq -c '[.version, .answers.service_type]')" '[2,"vNAT"]'
+	# The same answer again changes nothing and is refused.
+	run --separate-stderr csc-store message <<<"$body"
+	assert_failure 73
+	assert_output ''
+	assert_equal "$stderr" "csc-store: conversation $id: step 1 was answered already; it is at step 2"
+	assert_equal "$(csc-store get-conversation "$id" | jq .version)" 2
+	# A wrong answer lists the options; wrong bodies are refused.
+	run --separate-stderr csc-store message <<<"{\"action\":\"message\",\"conversation_id\":\"$id\",\"message\":\"Ciscoo\",\"step\":2}"
+	assert_failure 65
+	assert_output ''
+	[[ "$stderr" == *"did you mean"* ]]
+	run --separate-stderr csc-store message <<<"{\"action\":\"start\",\"conversation_id\":\"$id\"}"
+	assert_failure 65
+	run --separate-stderr csc-store message <<<'{"action":"message","message":"x","step":2}'
+	assert_failure 65
+	run --separate-stderr csc-store start <<<'{"action":"start","action":"start"}'
+	assert_failure 65
+	run --separate-stderr csc-store message --api <<<"{\"action\":\"message\",\"conversation_id\":\"$(new_id)\",\"message\":\"x\",\"step\":1}"
+	assert_failure 66
+}
+
 @test "get, delete: unknown and expired conversations are not found; bad ids are refused" {
 	local id
 	id=$(new_id)
