@@ -22,6 +22,7 @@
 #define STORE_JOBS_INDEX "jobs-by-lease"
 #define STORE_JOB_QUEUE "active"  /* job_queue of pending/running jobs */
 #define STORE_PENDING_GRACE 120   /* s a pending job waits for its runner */
+#define STORE_MAX_FILES 16        /* files in one bundle */
 
 struct store {
 	struct ddb ddb;
