@@ -6,6 +6,8 @@
 #include "anthropic.h"
 #include "buf.h"
 #include "clock.h"
+#include "digest.h"
+#include "env.h"
 #include "err.h"
 #include "http.h"
 #include "jsonio.h"
@@ -17,27 +19,6 @@
 #define SSE_EVENT_MAX ((size_t)4 << 20)    /* one event */
 #define RESULTS_MAX ((size_t)512 << 20)    /* a batch's results */
 #define DEFAULT_TIMEOUT_MS (10L * 60 * 1000)
-
-/* env_long(name, min, max, dflt, out): *OUT = NAME's value, or DFLT when
- * unset.  A value that is not a number in MIN..MAX is a configuration
- * error, not silently the default. */
-static int
-env_long(const char *name, long min, long max, long dflt, long *out)
-{
-	const char *s = getenv(name);
-	char *end;
-
-	*out = dflt;
-	if (s == NULL || *s == '\0')
-		return (0);
-	*out = strtol(s, &end, 10);
-	if (*end != '\0' || *out < min || *out > max) {
-		err_set(EX_CONFIG, "%s must be a whole number from %ld to %ld",
-		    name, min, max);
-		return (-1);
-	}
-	return (0);
-}
 
 /* A malloc'd formatted string, or NULL when out of memory. */
 static char *
@@ -105,20 +86,11 @@ anthropic_init(struct anthropic *a)
 	return (0);
 }
 
-static void
-wipe_free(char *s)
-{
-	if (s != NULL) {
-		memset(s, 0, strlen(s));
-		free(s);
-	}
-}
-
 void
 anthropic_free(struct anthropic *a)
 {
-	wipe_free(a->api_key);
-	wipe_free(a->auth_token);
+	digest_free_secret(a->api_key);
+	digest_free_secret(a->auth_token);
 	free(a->base);
 	a->api_key = a->auth_token = a->base = NULL;
 }
@@ -426,7 +398,7 @@ call_free(struct call *c)
 	sse_free(c->sse);
 	msgstream_free(c->ms);
 	buf_free(&c->kept);
-	wipe_free(c->bearer);
+	digest_free_secret(c->bearer);
 	c->sse = NULL;
 	c->ms = NULL;
 	c->bearer = NULL;

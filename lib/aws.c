@@ -14,17 +14,8 @@
 #include "aws.h"
 #include "aws_remote.h"
 #include "clock.h"
+#include "digest.h"
 #include "err.h"
-
-/* Free a secret string after wiping it. */
-static void
-free_secret(char *s)
-{
-	if (s == NULL)
-		return;
-	OPENSSL_cleanse(s, strlen(s));
-	free(s);
-}
 
 static char *
 trim(char *s)
@@ -144,7 +135,7 @@ profile_free(struct profile *p)
 	size_t i;
 
 	for (i = 0; i < 2 * p->n; i++)
-		free_secret(p->kv[i]);
+		digest_free_secret(p->kv[i]);
 	free(p->kv);
 	memset(p, 0, sizeof(*p));
 }
@@ -314,9 +305,9 @@ aws_credentials_refresh(struct aws_credentials *c)
 void
 aws_credentials_free(struct aws_credentials *c)
 {
-	free_secret(c->access_key_id);
-	free_secret(c->secret_access_key);
-	free_secret(c->session_token);
+	digest_free_secret(c->access_key_id);
+	digest_free_secret(c->secret_access_key);
+	digest_free_secret(c->session_token);
 	c->access_key_id = c->secret_access_key = c->session_token = NULL;
 	c->expiration = 0;
 }

@@ -8,6 +8,7 @@
 #include "aws_remote.h"
 #include "buf.h"
 #include "clock.h"
+#include "digest.h"
 #include "err.h"
 #include "http.h"
 #include "jsonio.h"
@@ -186,10 +187,7 @@ aws_remote_container(struct aws_credentials *out)
 		    "container credentials", out);
 	http_response_free(&resp);
 done:
-	if (token != NULL) {
-		OPENSSL_cleanse(token, strlen(token));
-		free(token);
-	}
+	digest_free_secret(token);
 	buf_free(&url);
 	return (rc);
 }
@@ -279,10 +277,7 @@ aws_remote_imds(struct aws_credentials *out)
 		    "instance metadata", out);
 	http_response_free(&resp);
 done:
-	if (token != NULL) {
-		OPENSSL_cleanse(token, strlen(token));
-		free(token);
-	}
+	digest_free_secret(token);
 	free(role);
 	buf_free(&path);
 	return (rc);

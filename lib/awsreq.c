@@ -46,7 +46,7 @@ awsreq_build(struct awsreq *r)
 	r->http.headers = r->fields;
 	r->http.nheaders = 0;
 	r->http.ctx = r;
-	r->http.timeout_ms = awsreq_timeout_ms();
+	r->http.timeout_ms = r->timeout_ms;
 	return (0);
 }
 
@@ -104,34 +104,4 @@ awsreq_free(struct awsreq *r)
 {
 	sigv4_result_free(&r->sig);
 	buf_free(&r->url);
-}
-
-int
-awsreq_max_attempts(int dflt)
-{
-	const char *s = getenv("AWS_MAX_ATTEMPTS");
-	char *end;
-	long v;
-
-	if (s == NULL || *s == '\0')
-		return (dflt);
-	v = strtol(s, &end, 10);
-	if (*end != '\0' || v < 1 || v > 20)
-		return (dflt);
-	return ((int)v);
-}
-
-long
-awsreq_timeout_ms(void)
-{
-	const char *s = getenv("CSC_TIMEOUT_MS");
-	char *end;
-	long v;
-
-	if (s == NULL || *s == '\0')
-		return (0);
-	v = strtol(s, &end, 10);
-	if (*end != '\0' || v < 1 || v > 3600000)
-		return (0);
-	return (v);
 }

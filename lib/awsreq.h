@@ -33,6 +33,7 @@ struct awsreq {
 	const void *body;
 	size_t body_len;
 	unsigned flags; /* sigv4 flags */
+	long timeout_ms; /* one attempt; 0: the http module's default */
 
 	/* Built here. */
 	char payload_hash[65];
@@ -61,13 +62,5 @@ int awsreq_prepare(struct http_request *http);
 
 /* awsreq_free(r): release what awsreq_build and signing allocated. */
 void awsreq_free(struct awsreq *r);
-
-/* awsreq_max_attempts(): AWS_MAX_ATTEMPTS (as the SDKs read it, 1..20),
- * else DEFAULT. */
-int awsreq_max_attempts(int dflt);
-
-/* awsreq_timeout_ms(): CSC_TIMEOUT_MS, the total time one attempt may
- * take (1..3600000), or 0 for the http module's default (30 s). */
-long awsreq_timeout_ms(void);
 
 #endif /* !CSC_AWSREQ_H */

@@ -7,6 +7,7 @@
 #include "awsreq.h"
 #include "clock.h"
 #include "ddb.h"
+#include "env.h"
 #include "err.h"
 #include "http.h"
 #include "jsonio.h"
@@ -17,8 +18,13 @@
 int
 ddb_init(struct ddb *d)
 {
+	long attempts;
+
 	memset(d, 0, sizeof(*d));
-	d->max_attempts = awsreq_max_attempts(5);
+	if (env_long("AWS_MAX_ATTEMPTS", 1, 20, 5, &attempts) ||
+	    env_long("CSC_TIMEOUT_MS", 1, 3600000, 0, &d->timeout_ms))
+		return (-1);
+	d->max_attempts = (int)attempts;
 	if ((d->region = aws_region()) == NULL) {
 		err_set(EX_SOFTWARE, "out of memory");
 		return (-1);
@@ -38,24 +44,28 @@ ddb_free(struct ddb *d)
 	d->region = NULL;
 }
 
-/* The error's name: "com.amazonaws.dynamodb.v20120810#ThrottlingException"
- * ends in "ThrottlingException".  Empty if the body has none. */
+/* The error's name in the error answer BODY (parsed, may be NULL):
+ * "com.amazonaws.dynamodb.v20120810#ThrottlingException" ends in
+ * "ThrottlingException".  Empty if there is none. */
 static void
-error_type(const struct http_response *resp, char *out, size_t size)
+error_type(const cJSON *body, char *out, size_t size)
 {
-	cJSON *body;
-	const char *t, *hash;
+	const char *t = jsonio_string(body, "__type"), *hash;
 
 	out[0] = '\0';
-	if (resp->body.data == NULL ||
-	    (body = cJSON_ParseWithLength(resp->body.data, resp->body.len)) ==
-	        NULL)
-		return;
-	if ((t = jsonio_string(body, "__type")) != NULL) {
+	if (t != NULL) {
 		hash = strrchr(t, '#');
 		snprintf(out, size, "%s", hash ? hash + 1 : t);
 	}
-	cJSON_Delete(body);
+}
+
+/* RESP's body as JSON, or NULL. */
+static cJSON *
+answer_body(const struct http_response *resp)
+{
+	if (resp->body.data == NULL)
+		return (NULL);
+	return (cJSON_ParseWithLength(resp->body.data, resp->body.len));
 }
 
 /* DynamoDB sends x-amz-crc32 over the body; a mismatch is a corrupted
@@ -91,6 +101,7 @@ static enum http_verdict
 classify(const struct http_request *req, const struct http_response *resp)
 {
 	char type[96];
+	cJSON *body;
 
 	(void)req;
 	if (resp->transport_error)
@@ -99,7 +110,9 @@ classify(const struct http_request *req, const struct http_response *resp)
 		return (HTTP_RETRY);
 	if (resp->status == 200)
 		return (crc_ok(resp) ? HTTP_DONE : HTTP_RETRY);
-	error_type(resp, type, sizeof(type));
+	body = answer_body(resp);
+	error_type(body, type, sizeof(type));
+	cJSON_Delete(body);
 	return (is_throttle(type) ? HTTP_RETRY : HTTP_DONE);
 }
 
@@ -135,20 +148,19 @@ error_class(const char *type, long status)
 	return (EX_UNAVAILABLE);
 }
 
-/* Report the failed answer RESP to OP as one line. */
+/* Report the failed answer RESP to OP, whose error body (parsed, may be
+ * NULL) names TYPE, as one line. */
 static void
-report(const char *op, const struct http_response *resp, const char *type)
+report(const char *op, const struct http_response *resp, const char *type,
+    const cJSON *body)
 {
-	cJSON *body = NULL;
-	const char *msg = NULL;
+	const char *msg;
 
 	if (resp->transport_error) {
 		err_set(EX_UNAVAILABLE, "DynamoDB %s: %s (after %d attempt%s)",
 		    op, resp->error, resp->attempts, resp->attempts == 1 ? "" : "s");
 		return;
 	}
-	if (resp->body.data != NULL)
-		body = cJSON_ParseWithLength(resp->body.data, resp->body.len);
 	if ((msg = jsonio_string(body, "message")) == NULL)
 		msg = jsonio_string(body, "Message");
 	if (strcmp(type, "ResourceNotFoundException") == 0)
@@ -160,7 +172,6 @@ report(const char *op, const struct http_response *resp, const char *type)
 	else
 		err_set(EX_UNAVAILABLE, "DynamoDB %s: HTTP %ld (after %d attempt%s)",
 		    op, resp->status, resp->attempts, resp->attempts == 1 ? "" : "s");
-	cJSON_Delete(body);
 }
 
 int
@@ -171,6 +182,7 @@ ddb_call(struct ddb *d, const char *op, const cJSON *req, cJSON **out,
 	    classify, 0};
 	struct http_response resp;
 	struct awsreq ar;
+	cJSON *err_body = NULL;
 	char target[96];
 	char *body = NULL;
 	int rc = -1;
@@ -191,6 +203,7 @@ ddb_call(struct ddb *d, const char *op, const cJSON *req, cJSON **out,
 	ar.path = d->ep.path[0] != '\0' ? d->ep.path : "/";
 	ar.body = body;
 	ar.body_len = strlen(body);
+	ar.timeout_ms = d->timeout_ms;
 	if (awsreq_header(&ar, "Content-Type", "application/x-amz-json-1.0") ||
 	    awsreq_header(&ar, "X-Amz-Target", target) || awsreq_build(&ar))
 		goto done;
@@ -212,17 +225,19 @@ ddb_call(struct ddb *d, const char *op, const cJSON *req, cJSON **out,
 			rc = 0;
 		goto done;
 	}
+	/* An error answer: parsed once, for its type and its message. */
 	if (!resp.transport_error)
-		error_type(&resp, d->last_type, sizeof(d->last_type));
+		err_body = answer_body(&resp);
+	error_type(err_body, d->last_type, sizeof(d->last_type));
 	if (expected != NULL && strcmp(d->last_type, expected) == 0) {
-		*out = cJSON_ParseWithLength(resp.body.data, resp.body.len);
-		rc = *out != NULL ? 1 : -1;
-		if (rc < 0)
-			err_set(EX_SOFTWARE, "out of memory");
+		*out = err_body;
+		err_body = NULL;
+		rc = 1;
 		goto done;
 	}
-	report(op, &resp, d->last_type);
+	report(op, &resp, d->last_type, err_body);
 done:
+	cJSON_Delete(err_body);
 	http_response_free(&resp);
 	awsreq_free(&ar);
 	free(body);

@@ -27,7 +27,8 @@ struct ddb {
 	struct aws_credentials creds;
 	char *region;
 	struct aws_endpoint ep;
-	int max_attempts;
+	int max_attempts;   /* AWS_MAX_ATTEMPTS, default 5 */
+	long timeout_ms;    /* one attempt: CSC_TIMEOUT_MS, 0 for the default */
 	char last_type[96]; /* __type of the last error answer, "" if none */
 	int last_attempts;  /* attempts the last call made: more than one
 	                       means an earlier one may have been applied */

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include <openssl/core_names.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/params.h>
 
@@ -148,4 +149,25 @@ digest_base64(const unsigned char *p, size_t n, char *out, size_t size)
 		return (-1);
 	EVP_EncodeBlock((unsigned char *)out, p, (int)n);
 	return (0);
+}
+
+int
+digest_hex_value(char c)
+{
+	if (c >= '0' && c <= '9')
+		return (c - '0');
+	if (c >= 'a' && c <= 'f')
+		return (c - 'a' + 10);
+	if (c >= 'A' && c <= 'F')
+		return (c - 'A' + 10);
+	return (-1);
+}
+
+void
+digest_free_secret(char *s)
+{
+	if (s == NULL)
+		return;
+	OPENSSL_cleanse(s, strlen(s));
+	free(s);
 }

@@ -48,6 +48,14 @@ int digest_md5(const void *p, size_t n, unsigned char out[16]);
  * Returns 0, or -1 if OUT is too small. */
 int digest_base64(const unsigned char *p, size_t n, char *out, size_t size);
 
+/* digest_free_secret(s): wipe the C string S (OPENSSL_cleanse, which the
+ * compiler may not drop as it may a memset before free) and free it;
+ * NULL does nothing.  For keys, tokens and secrets. */
+void digest_free_secret(char *s);
+
+/* digest_hex_value(c): the value of the hex digit C (either case), or -1. */
+int digest_hex_value(char c);
+
 /* digest_hex(p, n, out): lowercase hex of N bytes into 2N+1 bytes. */
 void digest_hex(const unsigned char *p, size_t n, char *out);
 

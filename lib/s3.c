@@ -4,6 +4,7 @@
 
 #include "awsreq.h"
 #include "digest.h"
+#include "env.h"
 #include "err.h"
 #include "http.h"
 #include "s3.h"
@@ -24,8 +25,13 @@ struct s3call {
 int
 s3_init(struct s3 *s)
 {
+	long attempts;
+
 	memset(s, 0, sizeof(*s));
-	s->max_attempts = awsreq_max_attempts(5);
+	if (env_long("AWS_MAX_ATTEMPTS", 1, 20, 5, &attempts) ||
+	    env_long("CSC_TIMEOUT_MS", 1, 3600000, 0, &s->timeout_ms))
+		return (-1);
+	s->max_attempts = (int)attempts;
 	if ((s->region = aws_region()) == NULL) {
 		err_set(EX_SOFTWARE, "out of memory");
 		return (-1);
@@ -87,6 +93,7 @@ call_init(struct s3call *c, struct s3 *s, const char *method,
 	c->ar.path = c->path.data;
 	c->ar.query = c->query.data;
 	c->ar.flags = SIGV4_CONTENT_SHA256;
+	c->ar.timeout_ms = s->timeout_ms;
 	return (0);
 }
 
@@ -319,13 +326,6 @@ done:
 	return (rc);
 }
 
-/* The value of response header NAME, malloc'd, or NULL. */
-static char *
-header(const struct http_response *resp, const char *name)
-{
-	return (http_response_header(resp, name));
-}
-
 int
 s3_put_objects(struct s3 *s, const char *bucket, struct s3_put *puts,
     size_t n, size_t parallel)
@@ -387,7 +387,7 @@ s3_put_objects(struct s3 *s, const char *bucket, struct s3_put *puts,
 		}
 		/* S3 answers with the checksum it computed; it matches ours or
 		 * it would have refused the upload (BadDigest). */
-		got = header(&resps[i], "x-amz-checksum-sha256");
+		got = http_response_header(&resps[i], "x-amz-checksum-sha256");
 		if (got != NULL && strcmp(got, calls[i].sha) != 0) {
 			err_set(EX_UNAVAILABLE, "S3 %s: stored checksum %s, "
 			                        "expected %s", what, got,
@@ -396,8 +396,9 @@ s3_put_objects(struct s3 *s, const char *bucket, struct s3_put *puts,
 			goto done;
 		}
 		free(got);
-		puts[i].version_id = header(&resps[i], "x-amz-version-id");
-		puts[i].etag = header(&resps[i], "etag");
+		puts[i].version_id = http_response_header(&resps[i],
+		    "x-amz-version-id");
+		puts[i].etag = http_response_header(&resps[i], "etag");
 	}
 	rc = 0;
 done:
@@ -462,14 +463,15 @@ fetch_object(struct s3 *s, const char *method, const char *bucket,
 		out->body = resp.body;
 		buf_init(&resp.body, 0);
 		out->size = (long long)out->body.len;
-	} else if ((len = header(&resp, "content-length")) != NULL) {
+	} else if ((len = http_response_header(&resp, "content-length")) != NULL) {
 		out->size = strtoll(len, NULL, 10);
 		free(len);
 	}
-	out->version_id = header(&resp, "x-amz-version-id");
-	out->checksum_sha256 = header(&resp, "x-amz-checksum-sha256");
-	out->meta_sha256 = header(&resp, "x-amz-meta-sha256");
-	out->content_type = header(&resp, "content-type");
+	out->version_id = http_response_header(&resp, "x-amz-version-id");
+	out->checksum_sha256 = http_response_header(&resp,
+	    "x-amz-checksum-sha256");
+	out->meta_sha256 = http_response_header(&resp, "x-amz-meta-sha256");
+	out->content_type = http_response_header(&resp, "content-type");
 	rc = 0;
 done:
 	http_response_free(&resp);

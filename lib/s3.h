@@ -23,7 +23,8 @@ struct s3 {
 	char *region;
 	struct aws_endpoint ep;
 	int prefer_path;
-	int max_attempts;
+	int max_attempts;   /* AWS_MAX_ATTEMPTS, default 5 */
+	long timeout_ms;    /* one attempt: CSC_TIMEOUT_MS, 0 for the default */
 	char last_code[64]; /* S3 error Code of the last failure, or "" */
 };
 

@@ -19,6 +19,7 @@
 #include <expat.h>
 
 #include "buf.h"
+#include "digest.h"
 #include "err.h"
 #include "s3xml.h"
 
@@ -177,19 +178,6 @@ parse_size(const char *s, long long *out)
 	return (0);
 }
 
-/* The value of hex digit C, or -1. */
-static int
-hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return (c - '0');
-	if (c >= 'a' && c <= 'f')
-		return (c - 'a' + 10);
-	if (c >= 'A' && c <= 'F')
-		return (c - 'A' + 10);
-	return (-1);
-}
-
 /* Decode S3's encoding-type=url in place: %XX, and '+' for a space as S3
  * writes it (a literal '+' arrives as %2B).  -1 on a bad escape or %00. */
 static int
@@ -205,8 +193,8 @@ url_decode(char *s)
 			*out++ = *s;
 		} else {
 			/* s[2] is read only when s[1] was a digit, not NUL. */
-			if ((hi = hex_value(s[1])) < 0 ||
-			    (lo = hex_value(s[2])) < 0 || (hi | lo) == 0)
+			if ((hi = digest_hex_value(s[1])) < 0 ||
+			    (lo = digest_hex_value(s[2])) < 0 || (hi | lo) == 0)
 				return (-1);
 			*out++ = (char)(hi << 4 | lo);
 			s += 2;

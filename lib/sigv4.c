@@ -88,18 +88,6 @@ sigv4_uri_encode(struct buf *b, const char *s, size_t n, int keep_slash)
 	return (0);
 }
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return (c - '0');
-	if (c >= 'a' && c <= 'f')
-		return (c - 'a' + 10);
-	if (c >= 'A' && c <= 'F')
-		return (c - 'A' + 10);
-	return (-1);
-}
-
 /* Decode %XX escapes of S[0..N) in place; returns the new length.  A '%'
  * not followed by two hex digits stands for itself. */
 static size_t
@@ -108,9 +96,9 @@ uri_decode(char *s, size_t n)
 	size_t i, j;
 
 	for (i = j = 0; i < n; i++, j++) {
-		if (s[i] == '%' && i + 2 < n && hexval(s[i + 1]) >= 0 &&
-		    hexval(s[i + 2]) >= 0) {
-			s[j] = (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2]));
+		if (s[i] == '%' && i + 2 < n && digest_hex_value(s[i + 1]) >= 0 &&
+		    digest_hex_value(s[i + 2]) >= 0) {
+			s[j] = (char)(digest_hex_value(s[i + 1]) * 16 + digest_hex_value(s[i + 2]));
 			i += 2;
 		} else {
 			s[j] = s[i];

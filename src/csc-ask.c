@@ -26,10 +26,6 @@
 
 enum verb { REQUEST, START, ANSWER, COMPLETE, QUESTIONS, HELP, VERSION };
 
-/* --state FILE: the conversation a message request names by its
- * conversation_id (the HTTP API's body), stored apart from it. */
-static const char *s_state_file;
-
 static void
 usage(FILE *f)
 {
@@ -50,8 +46,7 @@ usage(FILE *f)
 	    "pins the clock.\n"
 	    "\n"
 	    "  -q, --questions  print the questionnaire\n"
-	    "  -s, --state FILE the stored conversation a message request names\n"
-	    "                   by conversation_id (the HTTP API's body)\n"
+
 	    "  -v, --verbose    log on standard error\n"
 	    "  -h, --help       this text\n"
 	    "  -V, --version    the version\n");
@@ -63,20 +58,16 @@ parse_args(int argc, char *argv[])
 {
 	static const struct option longopts[] = {
 	    {"questions", no_argument, NULL, 'q'},
-	    {"state", required_argument, NULL, 's'},
 	    {"verbose", no_argument, NULL, 'v'},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
 	    {NULL, 0, NULL, 0}};
 	int c, verb = REQUEST;
 
-	while ((c = getopt_long(argc, argv, "+qs:vhV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+qvhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'q':
 			verb = QUESTIONS;
-			break;
-		case 's':
-			s_state_file = optarg;
 			break;
 		case 'v':
 			err_set_verbose(1);
@@ -137,39 +128,6 @@ emit(cJSON *doc)
 	return (rc);
 }
 
-/* With --state: put the stored conversation into REQ, a message request
- * that names it by conversation_id.  Returns 0 or -1 after reporting. */
-static int
-attach_state(cJSON *req)
-{
-	const char *id = jsonio_string(req, "conversation_id"), *sid;
-	cJSON *state;
-	FILE *f;
-
-	if (!cJSON_IsObject(req) || cJSON_HasObjectItem(req, "conversation")) {
-		err_set(EX_DATAERR, "with --state, the request names its "
-		                    "conversation by conversation_id");
-		return (-1);
-	}
-	if ((f = fopen(s_state_file, "r")) == NULL) {
-		err_set(EX_NOINPUT, "%s: %s", s_state_file, strerror(errno));
-		return (-1);
-	}
-	state = jsonio_read(f, jsonio_limit());
-	fclose(f);
-	if (state == NULL)
-		return (-1);
-	sid = jsonio_string(state, "conversation_id");
-	if (id == NULL || sid == NULL || strcmp(id, sid) != 0) {
-		err_set(EX_DATAERR, "conversation_id does not name the stored "
-		                    "conversation");
-		cJSON_Delete(state);
-		return (-1);
-	}
-	cJSON_AddItemToObject(req, "conversation", state);
-	return (0);
-}
-
 /* csc-ask < request.json */
 static int
 run_request(const struct interview *q)
@@ -180,10 +138,6 @@ run_request(const struct interview *q)
 	req = jsonio_read(stdin, jsonio_limit());
 	if (req == NULL)
 		return (-1);
-	if (s_state_file != NULL && attach_state(req)) {
-		cJSON_Delete(req);
-		return (-1);
-	}
 	t = now();
 	if (t != (time_t)-1)
 		interview_request(q, req, t, &out);

@@ -26,6 +26,7 @@
 
 #include "anthropic.h"
 #include "clock.h"
+#include "env.h"
 #include "err.h"
 #include "generate.h"
 #include "http.h"
@@ -69,6 +70,7 @@ struct generator {
 	struct interview *questions; /* to check service_data as csc-ask does */
 	struct anthropic api;
 	struct generate_config cfg;
+	long poll_ms; /* CSC_BATCH_POLL_MS: the first wait on a batch */
 	cJSON *prices;
 	struct options o;
 };
@@ -170,22 +172,14 @@ static int
 generator_init(struct generator *g)
 {
 	const char *s;
-	char *end;
 
 	g->cfg.model = (s = getenv("CSC_MODEL")) && *s ? s : DEFAULT_MODEL;
-	g->cfg.max_tokens = DEFAULT_MAX_TOKENS;
 	g->cfg.system_prompt = s_system_prompt;
 	g->cfg.tool = g->o.tool;
-	if ((s = getenv("CSC_MAX_TOKENS")) != NULL && *s != '\0') {
-		g->cfg.max_tokens = strtol(s, &end, 10);
-		if (*end != '\0' || g->cfg.max_tokens < 1 ||
-		    g->cfg.max_tokens > 1000000) {
-			err_set(EX_CONFIG, "CSC_MAX_TOKENS must be a positive "
-			                   "number of tokens");
-			return (-1);
-		}
-	}
-	if ((g->prices = load_prices()) == NULL ||
+	if (env_long("CSC_MAX_TOKENS", 1, 1000000, DEFAULT_MAX_TOKENS,
+	        &g->cfg.max_tokens) ||
+	    env_long("CSC_BATCH_POLL_MS", 1, POLL_MAX_MS, 5000, &g->poll_ms) ||
+	    (g->prices = load_prices()) == NULL ||
 	    (g->questions = interview_load_default()) == NULL ||
 	    anthropic_init(&g->api))
 		return (-1);
@@ -320,7 +314,12 @@ static cJSON *
 check_files(const cJSON *files)
 {
 	char dir[] = "/tmp/csc-check.XXXXXX", path[4096], msg[4096];
-	char *py_argv[] = {"python3", "-m", "py_compile", path, NULL};
+	/* compile(), not py_compile: the same check, and no __pycache__
+	 * left to clean up. */
+	char *py_argv[] = {"python3", "-c",
+	    "import sys; compile(open(sys.argv[1], 'rb').read(), sys.argv[1], "
+	    "'exec')",
+	    path, NULL};
 	char *yaml_probe[] = {"python3", "-c", "import yaml", NULL};
 	/* The problem and its line, not PyYAML's traceback. */
 	char *yaml_argv[] = {"python3", "-c",
@@ -377,13 +376,6 @@ check_files(const cJSON *files)
 			cJSON_AddStringToObject(out, name, line);
 		}
 		unlink(path);
-	}
-	/* py_compile leaves its cache beside the file. */
-	snprintf(path, sizeof(path), "%s/__pycache__", dir);
-	{
-		char *rm_argv[] = {"rm", "-rf", path, NULL};
-
-		(void)run_tool(rm_argv, msg, sizeof(msg));
 	}
 	rmdir(dir);
 	return (out);
@@ -681,8 +673,8 @@ batch_requests(struct generator *g, struct batch *b)
 static int
 batch_wait(struct generator *g, const char *id, cJSON **out)
 {
-	const char *s = getenv("CSC_BATCH_POLL_MS"), *status;
-	long wait = s && atol(s) > 0 ? atol(s) : 5000;
+	long wait = g->poll_ms;
+	const char *status;
 	const cJSON *counts;
 
 	*out = NULL;

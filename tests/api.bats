@@ -495,8 +495,22 @@ fire() {
 	wait "${pids[@]}"
 }
 
+# one_winner DIR: of the 50 answers fire left in DIR, exactly one is a 200
+# and every other a 409 "conflict"; the winner's number goes to DIR/winner.
+one_winner() {
+	local i
+	assert_equal "$(cat "$1"/*.code | sort | uniq -c | awk '{print $2 "x" $1}' | paste -sd ' ')" '200x1 409x49'
+	for i in $(seq 50); do
+		if [ "$(cat "$1/$i.code")" = 200 ]; then
+			printf '%s\n' "$i" >"$1/winner"
+		else
+			assert_equal "$(jq -r .error.code "$1/$i.reply")" conflict
+		fi
+	done
+}
+
 @test "50 concurrent identical answers to one step: exactly one 200, 49 409s, one answer stored" {
-	local dir="$BATS_TEST_TMPDIR/same" i winner=
+	local dir="$BATS_TEST_TMPDIR/same" i winner
 	mkdir -p "$dir"
 	post '{"action":"start"}'
 	assert_api 201
@@ -507,14 +521,8 @@ fire() {
 	fire 50 "$dir"
 	# The same body fifty times: one is the answer, the other 49 are
 	# conflicts (a repeat of the previous answer is one too).
-	assert_equal "$(cat "$dir"/*.code | sort | uniq -c | awk '{print $2 "x" $1}' | paste -sd ' ')" '200x1 409x49'
-	for i in $(seq 50); do
-		if [ "$(cat "$dir/$i.code")" = 200 ]; then
-			winner=$i
-		else
-			assert_equal "$(jq -r .error.code "$dir/$i.reply")" conflict
-		fi
-	done
+	one_winner "$dir"
+	winner=$(cat "$dir/winner")
 	assert_equal "$(jq -c '[.conversation_id, .done, .step, .question.id]' "$dir/$winner.reply")" \
 		"[\"$id\",false,2,\"vendor\"]"
 	run --separate-stderr csc-store get-conversation "$id"
@@ -526,7 +534,7 @@ fire() {
 }
 
 @test "50 concurrent different answers to one step: exactly one 200, 49 409s, one answer stored" {
-	local dir="$BATS_TEST_TMPDIR/race" i winner=
+	local dir="$BATS_TEST_TMPDIR/race" i winner
 	mkdir -p "$dir"
 	post '{"action":"start"}'
 	assert_api 201
@@ -544,14 +552,8 @@ fire() {
 		message_body "$id" 7 "\"requirement number $i\"" >"$dir/$i.body"
 	done
 	fire 50 "$dir"
-	assert_equal "$(cat "$dir"/*.code | sort | uniq -c | awk '{print $2 "x" $1}' | paste -sd ' ')" '200x1 409x49'
-	for i in $(seq 50); do
-		if [ "$(cat "$dir/$i.code")" = 200 ]; then
-			winner=$i
-		else
-			assert_equal "$(jq -r .error.code "$dir/$i.reply")" conflict
-		fi
-	done
+	one_winner "$dir"
+	winner=$(cat "$dir/winner")
 	assert_equal "$(jq -c '[.done, .service_data.requirements]' "$dir/$winner.reply")" \
 		"[true,\"requirement number $winner\"]"
 	run --separate-stderr csc-store get-conversation "$id"

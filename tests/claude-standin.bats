@@ -15,31 +15,14 @@ setup_file() {
 	export STANDIN="$CSC_TOP/deploy/local/claude-standin.js"
 	export FAULTS="$dir/faults.json" RECORD="$dir/record.jsonl"
 	printf '[]\n' >"$FAULTS"
-	# fd 3 is bats' own: a background server holding it would hang the run.
-	node "$STANDIN" --port 0 --port-file "$dir/port" --record "$RECORD" \
-		--faults "$FAULTS" --batch-polls 2 2>"$dir/stderr" 3>&- &
-	printf '%s\n' "$!" >"$dir/pid"
-	for _ in $(seq 50); do
-		[ -s "$dir/port" ] && break
-		sleep 0.1
-	done
-	[ -s "$dir/port" ] || {
-		cat "$dir/stderr" >&2
-		return 1
-	}
+	start_server "$dir" node "$STANDIN" --port 0 --record "$RECORD" \
+		--faults "$FAULTS" --batch-polls 2
 	port=$(cat "$dir/port")
 	export BASE="http://127.0.0.1:$port"
 }
 
 teardown_file() {
-	local pid
-	pid=$(cat "$BATS_FILE_TMPDIR/pid")
-	kill -TERM "$pid" 2>/dev/null || return 0
-	for _ in $(seq 30); do
-		kill -0 "$pid" 2>/dev/null || return 0
-		sleep 0.1
-	done
-	kill -KILL "$pid" 2>/dev/null || true
+	stop_server "$BATS_FILE_TMPDIR"
 }
 
 setup() {

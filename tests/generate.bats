@@ -18,18 +18,8 @@ setup_file() {
 	export STANDIN="$CSC_TOP/deploy/local/claude-standin.js"
 	export FAULTS="$dir/faults.json" RECORD="$dir/record.jsonl" REQ="$dir/request.json"
 	printf '[]\n' >"$FAULTS"
-	# fd 3 is bats' own: a background server holding it would hang the run.
-	node "$STANDIN" --port 0 --port-file "$dir/port" --record "$RECORD" \
-		--faults "$FAULTS" --batch-polls 2 2>"$dir/standin.log" 3>&- &
-	printf '%s\n' "$!" >"$dir/pid"
-	for _ in $(seq 50); do
-		[ -s "$dir/port" ] && break
-		sleep 0.1
-	done
-	[ -s "$dir/port" ] || {
-		cat "$dir/standin.log" >&2
-		return 1
-	}
+	start_server "$dir" node "$STANDIN" --port 0 --record "$RECORD" \
+		--faults "$FAULTS" --batch-polls 2
 	BASE="http://127.0.0.1:$(cat "$dir/port")"
 	export BASE
 	# A full service_data, checked by csc-ask, with a non-ASCII requirement.
@@ -42,14 +32,7 @@ setup_file() {
 }
 
 teardown_file() {
-	local pid
-	pid=$(cat "$BATS_FILE_TMPDIR/pid")
-	kill -TERM "$pid" 2>/dev/null || return 0
-	for _ in $(seq 30); do
-		kill -0 "$pid" 2>/dev/null || return 0
-		sleep 0.1
-	done
-	kill -KILL "$pid" 2>/dev/null || true
+	stop_server "$BATS_FILE_TMPDIR"
 }
 
 setup() {
@@ -67,8 +50,8 @@ teardown() {
 		"$CSC_TOP/deploy/local/stack" down "$stack_dir" >/dev/null 2>&1 || true
 		rm -rf "$stack_dir"
 	fi
-	if [ -n "${canned_pid:-}" ]; then
-		kill "$canned_pid" 2>/dev/null || true
+	if [ -f "$BATS_TEST_TMPDIR/canned/pid" ]; then
+		stop_server "$BATS_TEST_TMPDIR/canned"
 	fi
 }
 
@@ -180,15 +163,11 @@ micro() {
 }
 
 @test "--check reports files that do not compile or parse; content blocks are picked by type" {
-	python3 "$FIX/canned.py" --port-file "$T/canned.port" --reply "$FIX/broken-files.json" 3>&- &
-	canned_pid=$!
-	for _ in $(seq 50); do
-		[ -s "$T/canned.port" ] && break
-		sleep 0.1
-	done
+	mkdir "$T/canned"
+	start_server "$T/canned" python3 "$FIX/canned.py" --reply "$FIX/broken-files.json"
 	# The reply starts with a thinking block whose text is JSON: it is not
 	# the bundle.
-	ANTHROPIC_BASE_URL="http://127.0.0.1:$(cat "$T/canned.port")" run --separate-stderr csc-generate --no-stream --check <"$REQ"
+	ANTHROPIC_BASE_URL="http://127.0.0.1:$(cat "$T/canned/port")" run --separate-stderr csc-generate --no-stream --check <"$REQ"
 	assert_success
 	assert_equal "$(jq -c '[.files[].name]' <<<"$output")" "$FILES"
 	assert_equal "$(jq -r '.files[] | select(.name == "README.md") | .content' <<<"$output")" '# A canned bundle'

@@ -17,22 +17,34 @@ unit() {
 	printf '%s/%s/tests/%s\n' "$CSC_TOP" "$CSC_BUILD" "$1"
 }
 
-# start_server DIR COMMAND...: start a loopback test server from
-# tests/servers, which writes its port to DIR/port (given --port-file);
-# its PID goes to DIR/pid.  Fails the test if no port appears in 5 s.
+# start_server DIR COMMAND...: start a loopback test server (from
+# tests/servers, or the Claude stand-in), which writes its port to
+# DIR/port (given --port-file); its PID goes to DIR/pid, its stderr to
+# DIR/stderr.  fd 3 is bats' own: a background server holding it would
+# hang the run.  Fails, showing the server's stderr, if no port appears in
+# 5 s.
 start_server() {
 	local dir="$1"
 	shift
-	"$@" --port-file "$dir/port" 3>&- &
+	"$@" --port-file "$dir/port" 2>"$dir/stderr" 3>&- &
 	printf '%s\n' "$!" >"$dir/pid"
 	for _ in $(seq 50); do
 		[ -s "$dir/port" ] && return 0
 		sleep 0.1
 	done
+	cat "$dir/stderr" >&2
 	fail "$* did not start"
 }
 
-# stop_server DIR: stop the server start_server started in DIR.
+# stop_server DIR: stop the server start_server started in DIR, and wait
+# (3 s at most) for it to be gone.
 stop_server() {
-	kill "$(cat "$1/pid")" 2>/dev/null || true
+	local pid
+	pid=$(cat "$1/pid" 2>/dev/null) || return 0
+	kill "$pid" 2>/dev/null || return 0
+	for _ in $(seq 30); do
+		kill -0 "$pid" 2>/dev/null || return 0
+		sleep 0.1
+	done
+	kill -KILL "$pid" 2>/dev/null || true
 }
