@@ -15,15 +15,19 @@ SAN_ON = -fsanitize=address,undefined -fno-sanitize-recover=all \
 SANFLAGS = $(if $(filter 1,$(SANITIZE)),$(SAN_ON))
 VERSION = 0.1.0
 ALL_CFLAGS = -DCSC_VERSION=\"$(VERSION)\" -std=c11 -D_XOPEN_SOURCE=700 -D_DEFAULT_SOURCE \
-	-Wall -Wextra -Werror -Ilib -I$(B) $(SANFLAGS) \
+	-Wall -Wextra -Werror $(LIB_INCS) -I$(B) $(SANFLAGS) \
 	$(shell pkg-config --cflags $(PKGS)) $(CFLAGS)
-# libcurl is loaded on first use (lib/curlfn.c), not linked: its
+# libcurl is loaded on first use (lib/core/curlfn.c), not linked: its
 # dependencies cost every process milliseconds at start-up.  --as-needed
 # keeps each program to the libraries it really calls.
 LIBS = -Wl,--as-needed $(shell pkg-config --libs $(filter-out libcurl,$(PKGS))) -lm
 
 PROGS = csc-presign csc-ask csc-store csc-generate
-LIB_SRCS = $(wildcard lib/*.c)
+# lib/ is grouped by layer; a layer includes only the layers below it
+# (tools/layers checks it): core, then aws, claude and interview, then store.
+LAYERS = core aws claude interview store
+LIB_INCS = $(LAYERS:%=-Ilib/%)
+LIB_SRCS = $(wildcard $(LAYERS:%=lib/%/*.c))
 LIB_OBJS = $(LIB_SRCS:lib/%.c=$(B)/lib/%.o)
 UNIT_SRCS = $(wildcard tests/unit/test_*.c)
 UNIT_BINS = $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/%)
@@ -67,7 +71,7 @@ $(B)/%.inc: share/%.txt
 	@mkdir -p $(@D)
 	tools/embed < $< > $@
 
-$(B)/lib/interview_load.o: $(B)/questions.inc
+$(B)/lib/interview/interview_load.o: $(B)/questions.inc
 $(B)/src/csc-generate.o: $(B)/system-prompt.inc $(B)/prices.inc
 
 # `make test` installs what it needs (tools/deps), builds, and runs every
@@ -118,7 +122,7 @@ FUZZ_SECONDS ?= 60
 FUZZ_CC ?= clang
 F = build/fuzz
 FUZZ_CFLAGS = -DCSC_VERSION=\"$(VERSION)\" -std=c11 -D_XOPEN_SOURCE=700 \
-	-D_DEFAULT_SOURCE -Ilib -I$(B) -g -O1 -fno-omit-frame-pointer \
+	-D_DEFAULT_SOURCE $(LIB_INCS) -I$(B) -g -O1 -fno-omit-frame-pointer \
 	-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all \
 	$(shell pkg-config --cflags $(PKGS))
 
@@ -141,7 +145,7 @@ $(F)/lib/%.o: lib/%.c
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -MMD -MP -c -o $@ $<
 
-$(F)/lib/interview_load.o: $(B)/questions.inc
+$(F)/lib/interview/interview_load.o: $(B)/questions.inc
 
 .PHONY: fuzz
--include $(wildcard $(F)/lib/*.d)
+-include $(wildcard $(F)/lib/*/*.d)
