@@ -67,3 +67,12 @@ tools/layers: include cycle: a -> b -> a"
 	assert_success
 	assert_output ""
 }
+
+@test "the C files are laid out as .clang-format says" {
+	command -v clang-format >/dev/null || fail "clang-format is not installed"
+	cd "$CSC_TOP"
+	run clang-format --dry-run --Werror --ferror-limit=1 \
+		lib/*/*.[ch] src/*.c tests/unit/*.c tests/fuzz/*.c
+	assert_success
+	assert_output ""
+}
