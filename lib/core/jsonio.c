@@ -10,6 +10,9 @@
 
 static unsigned long s_lineno; /* lines read by jsonio_read_line */
 
+/* A double holds every integer up to 2^53 exactly. */
+#define EXACT_INT_MAX 9007199254740992.0
+
 /* Bytes of a member name, and of a path, shown in a message. */
 #define NAME_SHOWN 40
 #define PATH_SHOWN 160
@@ -328,26 +331,47 @@ jsonio_is_number_text(const char *text)
 const char *
 jsonio_number_text(const cJSON *n, char tmp[JSONIO_NUMBER_MAX])
 {
+	double d;
+	int prec;
+
 	if (cJSON_IsRaw(n))
 		return (jsonio_is_number_text(n->valuestring) ? n->valuestring
 		                                              : NULL);
 	if (!cJSON_IsNumber(n) || !isfinite(n->valuedouble))
 		return (NULL);
-	/* cJSON's printers take a mutable item, but only read it. */
-	if (!cJSON_PrintPreallocated((cJSON *)n, tmp, JSONIO_NUMBER_MAX, 0))
-		return (NULL); /* not reached: a number fits */
+	d = n->valuedouble;
+	/* Whole numbers a double holds exactly read better without the
+	 * exponent %g would give them from 1e15 on. */
+	if (d == floor(d) && fabs(d) < EXACT_INT_MAX) {
+		snprintf(tmp, JSONIO_NUMBER_MAX, "%.0f", d);
+		return (tmp);
+	}
+	/* The shortest of these that reads back as D; 17 digits always do. */
+	for (prec = 15; prec < 17; prec++) {
+		snprintf(tmp, JSONIO_NUMBER_MAX, "%.*g", prec, d);
+		if (strtod(tmp, NULL) == d)
+			return (tmp);
+	}
+	snprintf(tmp, JSONIO_NUMBER_MAX, "%.17g", d);
 	return (tmp);
 }
 
-/* prints_as(n, text, len): 1 if cJSON prints the Number N as the LEN
- * bytes of TEXT. */
+/* prints_as(n, text, len): 1 if the Number N both prints (cJSON) and
+ * goes to DynamoDB (jsonio_number_text) as the LEN bytes of TEXT.  Two
+ * checks, because cJSON prints some doubles with fewer digits than read
+ * back exactly (9007199254740992 as 9.00719925474099e+15). */
 static int
 prints_as(const cJSON *n, const char *text, size_t len)
 {
 	char tmp[JSONIO_NUMBER_MAX];
-	const char *t = jsonio_number_text(n, tmp);
+	const char *t;
 
-	return (t != NULL && strlen(t) == len && memcmp(t, text, len) == 0);
+	if ((t = jsonio_number_text(n, tmp)) == NULL || strlen(t) != len ||
+	    memcmp(t, text, len) != 0)
+		return (0);
+	/* cJSON's printers take a mutable item, but only read it. */
+	return (cJSON_PrintPreallocated((cJSON *)n, tmp, sizeof(tmp), 0) &&
+	    strlen(tmp) == len && memcmp(tmp, text, len) == 0);
 }
 
 /* raw_number(text, len): a Raw node holding the LEN bytes of TEXT, which

@@ -41,10 +41,11 @@
  * Numbers kept as written (JSONIO_NUMBER_TEXT), for the documents csc
  * stores in DynamoDB, whose numbers must go there and come back digit for
  * digit ("12345678901234567890123", "0.10", "1E+2"), which a double
- * cannot do.  In such a tree a number that cJSON prints back as the very
- * text it was written with (1, 42, 0.5) stays a cJSON Number, so code
- * reads it as usual; any other is a cJSON Raw node holding its text,
- * which cJSON prints verbatim.  Either way the tree prints as written.
+ * cannot do.  In such a tree a number written the way both cJSON prints
+ * it and jsonio_number_text gives it (1, 42, 0.5, 1700000000) stays a
+ * cJSON Number, so code reads it as usual; any other is a cJSON Raw node
+ * holding its text, which cJSON prints verbatim and ddbjson stores as it
+ * is.  Either way the number prints, and is stored, as written.
  * Only texts in JSON's number grammar become Raw nodes: a number cJSON
  * accepts outside it (01, 1., -.5) stays the Number it reads as.  So code
  * that needs a number's value must find a Number: a value written
@@ -98,11 +99,12 @@ int jsonio_write_text(FILE *f, const char *text, size_t len);
 /* Room for any number's text from jsonio_number_text, with its NUL. */
 #define JSONIO_NUMBER_MAX 64
 
-/* jsonio_number_text(n, tmp): the text node N prints as, if N is a
- * number: a Raw node's text if it is a JSON number, or what cJSON prints
- * for a finite Number (written into TMP).  NULL for anything else: a
- * Number that is not finite (cJSON would print null), a Raw node that is
- * not a number, any other node.  Reports nothing. */
+/* jsonio_number_text(n, tmp): the decimal text of the number N: a Raw
+ * node's text if it is a JSON number, or for a finite Number the shortest
+ * text that reads back as the same double (whole numbers below 2^53
+ * without exponent), written into TMP.  NULL for anything else: a Number
+ * that is not finite, a Raw node that is not a number, any other node.
+ * Reports nothing. */
 const char *jsonio_number_text(const cJSON *n, char tmp[JSONIO_NUMBER_MAX]);
 
 /* jsonio_number_from_text(text): a node that prints as TEXT, made as
