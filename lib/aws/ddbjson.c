@@ -262,14 +262,16 @@ bad(const char *type, const char *want)
  * (jsonio_number_from_text: no detour through a double).  DynamoDB sends
  * its numbers in JSON's grammar; should a peer send one outside it that
  * is still a decimal number ("+5", ".5", "5."), it becomes the double it
- * reads as, printed as cJSON prints it.  Anything else is refused: strtod
- * alone would also take " 5", "0x10", "inf" and "nan".
+ * reads as, as the text that marshals it again (jsonio_number_text), so
+ * that it reads back the same.  Anything else is refused: strtod alone
+ * would also take " 5", "0x10", "inf" and "nan".
  */
 static cJSON *
 number(const char *text)
 {
 	const char *p;
-	char *end, q[QUOTE_MAX];
+	char *end, q[QUOTE_MAX], tmp[JSONIO_NUMBER_MAX];
+	cJSON *d_node;
 	double d;
 
 	if (jsonio_is_number_text(text))
@@ -288,7 +290,11 @@ number(const char *text)
 		    "\"%s\"", quote(text, q));
 		return (NULL);
 	}
-	return (made(cJSON_CreateNumber(d)));
+	if ((d_node = made(cJSON_CreateNumber(d))) == NULL)
+		return (NULL);
+	p = jsonio_number_text(d_node, tmp); /* not NULL: D is finite */
+	cJSON_Delete(d_node);
+	return (made(jsonio_number_from_text(p)));
 }
 
 /* unmarshal_set(type, set, depth): the elements of the set SET of TYPE
