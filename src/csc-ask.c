@@ -133,10 +133,10 @@ static int
 run_request(const struct interview *q)
 {
 	cJSON *req, *out = NULL;
+	size_t limit;
 	time_t t;
 
-	req = jsonio_read(stdin, jsonio_limit());
-	if (req == NULL)
+	if (jsonio_limit(&limit) || (req = jsonio_read(stdin, limit)) == NULL)
 		return (-1);
 	t = now();
 	if (t != (time_t)-1)
@@ -161,10 +161,11 @@ static int
 run_answer(const struct interview *q, const char *text)
 {
 	cJSON *state, *msg, *out = NULL;
+	size_t limit;
 	time_t t;
 
-	state = jsonio_read(stdin, jsonio_limit());
-	if (state == NULL)
+	if (jsonio_limit(&limit) ||
+	    (state = jsonio_read(stdin, limit)) == NULL)
 		return (-1);
 	msg = cJSON_CreateString(text);
 	t = now();
@@ -182,9 +183,9 @@ static int
 run_complete(const struct interview *q)
 {
 	cJSON *sd, *out = NULL;
+	size_t limit;
 
-	sd = jsonio_read(stdin, jsonio_limit());
-	if (sd == NULL)
+	if (jsonio_limit(&limit) || (sd = jsonio_read(stdin, limit)) == NULL)
 		return (-1);
 	interview_complete(q, sd, &out);
 	cJSON_Delete(sd);

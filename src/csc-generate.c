@@ -498,11 +498,12 @@ static int
 generate_one(struct generator *g)
 {
 	struct job job;
-	cJSON *in, *msg = NULL, *out = NULL;
+	cJSON *in = NULL, *msg = NULL, *out = NULL;
+	size_t limit;
 	int rc = -1;
 
 	memset(&job, 0, sizeof(job));
-	if ((in = jsonio_read(stdin, jsonio_limit())) == NULL ||
+	if (jsonio_limit(&limit) || (in = jsonio_read(stdin, limit)) == NULL ||
 	    parse_job(g->questions, in, &job) || ask(g, &job, &msg) ||
 	    (out = bundle_of(g, &job, msg, g->api.request_id, 0)) == NULL ||
 	    jsonio_write(stdout, out))
@@ -575,14 +576,16 @@ batch_read(struct generator *g, struct batch *b)
 	cJSON *doc;
 	struct job *job;
 	const char *cid;
-	size_t i;
+	size_t i, limit;
 	int r;
 
+	if (jsonio_limit(&limit))
+		return (-1);
 	for (;;) {
 		/* A line that is not JSON gets its own error line; only a
 		 * failure to read at all ends the batch. */
 		err_quiet(1);
-		r = jsonio_read_line(stdin, jsonio_limit(), &doc);
+		r = jsonio_read_line(stdin, limit, &doc);
 		err_quiet(0);
 		if (r < 0 && err_code() != EX_DATAERR) {
 			err_flush();

@@ -222,10 +222,13 @@ static int
 presign_stdin(struct presigner *p, const struct options *o)
 {
 	cJSON *doc;
+	size_t limit;
 	int got, rc = -1;
 
+	if (jsonio_limit(&limit))
+		return (-1);
 	if (!o->lines) {
-		if ((doc = jsonio_read(stdin, jsonio_limit())) == NULL)
+		if ((doc = jsonio_read(stdin, limit)) == NULL)
 			return (-1);
 		if (presign_document(p, o, doc) == 0)
 			rc = jsonio_write(stdout, doc);
@@ -234,7 +237,7 @@ presign_stdin(struct presigner *p, const struct options *o)
 	}
 	/* Each line is answered as soon as it is signed: a long stream keeps
 	 * its credentials fresh and its reader fed. */
-	while ((got = jsonio_read_line(stdin, jsonio_limit(), &doc)) == 1) {
+	while ((got = jsonio_read_line(stdin, limit, &doc)) == 1) {
 		rc = presigner_refresh(p) || presign_document(p, o, doc) ||
 		    jsonio_write(stdout, doc);
 		cJSON_Delete(doc);

@@ -271,6 +271,7 @@ ids_from(struct options *o, cJSON **in)
 	static const char *const svc[] = {"service_id", NULL};
 	static const char *const code[] = {"service_id", "code_id"};
 	const char *const *names;
+	size_t limit;
 	int i;
 
 	switch (o->c->cmd) {
@@ -280,7 +281,7 @@ ids_from(struct options *o, cJSON **in)
 	case DELETE_SERVICE: names = svc; break;
 	default: names = code; break;
 	}
-	if ((*in = jsonio_read(stdin, jsonio_limit())) == NULL)
+	if (jsonio_limit(&limit) || (*in = jsonio_read(stdin, limit)) == NULL)
 		return (-1);
 	if (!cJSON_IsObject(*in)) {
 		err_set(EX_DATAERR, "the request must be a JSON object");
@@ -459,6 +460,26 @@ run(struct store *st, const struct options *o, const cJSON *in)
 	return (NULL);
 }
 
+/* The document on standard input for command C, into *IN.  What is
+ * stored keeps its numbers as written (DynamoDB numbers keep their
+ * digits: 0.10 is not 0.1000000000001); start and message read an API
+ * request, whose numbers are read as numbers.  Returns 0, or -1 after
+ * reporting. */
+static int
+read_stdin(const struct command *c, cJSON **in)
+{
+	size_t limit;
+	int flags = c->cmd == START || c->cmd == MESSAGE ? 0
+	                                                 : JSONIO_NUMBER_TEXT;
+
+	if (jsonio_limit(&limit))
+		return (-1);
+	if (c->cmd == PUT_CODE && getenv("CSC_MAX_INPUT") == NULL)
+		limit = BUNDLE_LIMIT;
+	*in = jsonio_read_with(stdin, limit, flags);
+	return (*in != NULL ? 0 : -1);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -475,16 +496,9 @@ main(int argc, char *argv[])
 		return (first == 0 ? 0 : err_code());
 	if (parse_command(argc - first, argv + first, &o))
 		return (err_code());
-	/* DynamoDB numbers keep their digits: 0.10 is not 0.1000000000001. */
-	jsonio_exact_numbers(1);
 	if (o.ids_from_stdin && ids_from(&o, &in))
 		goto done;
-	if (o.c->reads_stdin &&
-	    (in = jsonio_read(stdin, getenv("CSC_MAX_INPUT")
-	                                 ? jsonio_limit()
-	                                 : (o.c->cmd == PUT_CODE ? BUNDLE_LIMIT
-	                                                         : jsonio_limit()))) ==
-	        NULL)
+	if (o.c->reads_stdin && read_stdin(o.c, &in))
 		goto done;
 	if (store_open(&st, o.c->needs_s3))
 		goto done;

@@ -396,6 +396,31 @@ job_json() {
 	assert_equal "$(jq -r .error.code <<<"$reply")" too_large
 }
 
+@test "a body with a member name twice is a 400 JSON error naming it, and changes nothing" {
+	local before conv
+	post '{"action":"start"}'
+	assert_api 201
+	conv=$(jq -r .conversation_id <<<"$reply")
+	before=$(ddb_count)
+	post '{"action":"start","action":"message"}'
+	assert_api 400
+	assert_equal "$reply" '{"error":{"code":"invalid_request","message":"standard input: duplicate key \"action\" at ."}}'
+	post "{\"action\":\"message\",\"conversation_id\":\"$conv\",\"message\":\"vFirewall\",\"step\":1,\"message\":\"vRouter\"}"
+	assert_api 400
+	assert_equal "$reply" '{"error":{"code":"invalid_request","message":"standard input: duplicate key \"message\" at ."}}'
+	post "{\"action\":\"message\",\"conversation_id\":\"$conv\",\"message\":[\"vFirewall\",{\"a\":1,\"a\":2}],\"step\":1}"
+	assert_api 400
+	assert_equal "$reply" '{"error":{"code":"invalid_request","message":"standard input: duplicate key \"a\" at .message[1]"}}'
+	post "{\"action\":\"generate\",\"conversation_id\":\"$conv\",\"conversation_id\":\"$(new_id)\"}"
+	assert_api 400
+	assert_equal "$reply" '{"error":{"code":"invalid_request","message":"standard input: duplicate key \"conversation_id\" at ."}}'
+	assert_equal "$(ddb_count)" "$before"
+	# the conversation is where it was
+	post "$(message_body "$conv" 1 '"vFirewall"')"
+	assert_api 200
+	assert_equal "$(jq -r .step <<<"$reply")" 2
+}
+
 @test "the bad-request corpus: each its 4xx and a JSON error, the server up, nothing expanded, nothing stored" {
 	local dir="$BATS_TEST_TMPDIR/corpus" conv done_id fsid fcid n name method path want want_code has_body
 	local got args count before s3_before failures=() problems cases=0 conv_state done_state

@@ -297,14 +297,30 @@ questions_with() {
 }
 
 @test "an object with a member twice is refused: readers disagree on it" {
+	run -65 --separate-stderr csc-ask <<<'{"action":"start","action":"complete"}'
+	assert_output ""
+	assert_equal "$stderr" 'csc-ask: standard input: duplicate key "action" at .'
 	run -65 --separate-stderr csc-ask <<<'{"action":"complete","service_data":{"service_type":"vDNS","service_type":"vNAT"}}'
 	assert_output ""
-	assert_equal "$stderr" "csc-ask: service_data: 'service_type' appears twice"
+	assert_equal "$stderr" 'csc-ask: standard input: duplicate key "service_type" at .service_data'
 	jq -c . "$CSC_TOP/tests/fixtures/ask/state-step3.json" |
 		sed 's/"answers":{/"answers":{"vendor":"Cisco",/' >"$T/dup.json"
 	run -65 --separate-stderr csc-ask answer 1 <"$T/dup.json"
 	assert_output ""
-	assert_equal "$stderr" "csc-ask: conversation: answers: 'vendor' appears twice"
+	assert_equal "$stderr" 'csc-ask: standard input: duplicate key "vendor" at .answers'
+	run -65 --separate-stderr csc-ask complete <<<'{"service_type":"vFirewall","features":["NAT",{"a":1,"a":1}]}'
+	assert_output ""
+	assert_equal "$stderr" 'csc-ask: standard input: duplicate key "a" at .features[1]'
+}
+
+@test "a CSC_MAX_INPUT that is not a whole number is a configuration error (78)" {
+	CSC_MAX_INPUT=abc run -78 --separate-stderr csc-ask <<<'{"action":"start"}'
+	assert_output ""
+	assert_equal "$stderr" "csc-ask: CSC_MAX_INPUT must be a whole number from 1 to 1073741824"
+	CSC_MAX_INPUT=-5 run -78 --separate-stderr csc-ask complete <<<'{}'
+	assert_output ""
+	CSC_MAX_INPUT=1x run -78 --separate-stderr csc-ask answer 1 <<<'{}'
+	assert_output ""
 }
 
 @test "malformed JSON is refused with 65" {

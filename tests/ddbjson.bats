@@ -178,6 +178,18 @@ EOF
 	assert_output '{"a":{"N":"0.1"},"b":{"N":"1e+21"},"c":{"N":"9007199254740992"},"d":{"N":"123.456"},"e":{"N":"1e-07"},"f":{"N":"1.2345678901234567e+19"},"g":{"N":"-0"}}'
 }
 
+@test "a number written as cJSON prints it stays a number node; any other keeps its text" {
+	local doc='{"i":1,"t":1700000000,"h":0.5,"p":1e+15,"q":1e15,"c":9.00719925474099e+15,"k":9007199254740992,"z":-0,"w":2.0,"top":[7]}'
+	ddb marshal "$doc"
+	assert_output '{"i":{"N":"1"},"t":{"N":"1700000000"},"h":{"N":"0.5"},"p":{"N":"1e+15"},"q":{"N":"1e15"},"c":{"N":"9.00719925474099e+15"},"k":{"N":"9007199254740992"},"z":{"N":"-0"},"w":{"N":"2.0"},"top":{"L":[{"N":"7"}]}}'
+	ddb roundtrip "$doc"
+	assert_output "$doc"
+	ddb print '12345678901234567890123'
+	assert_output '12345678901234567890123'
+	ddb unmarshal-value '{"N":"0.10"}'
+	assert_output '0.10'
+}
+
 @test "a number that is not finite cannot be stored" {
 	run -65 --separate-stderr "$DDB" -d marshal <<<'{"a":[1e400]}'
 	assert_output ""
@@ -262,9 +274,10 @@ EOF
 	refused 69 unmarshal-value '[]' 'DynamoDB sent an attribute value that is not a JSON object'
 }
 
-@test "an attribute name DynamoDB repeats is refused" {
-	refused 69 unmarshal '{"a":{"S":"x"},"a":{"S":"y"}}' 'DynamoDB sent the attribute name "a" twice in one map'
-	refused 69 unmarshal '{"m":{"M":{"k":{"NULL":true},"k":{"NULL":true}}}}' 'DynamoDB sent the attribute name "k" twice in one map'
+@test "an attribute name DynamoDB repeats is an unreadable answer (69)" {
+	refused 69 unmarshal '{"a":{"S":"x"},"a":{"S":"y"}}' 'standard input: duplicate key "a" at .'
+	refused 69 unmarshal '{"m":{"M":{"k":{"NULL":true},"k":{"NULL":true}}}}' 'standard input: duplicate key "k" at .m.M'
+	refused 69 unmarshal-value '{"L":[{"S":"x"},{"S":"y","S":"z"}]}' 'standard input: duplicate key "S" at .L[1]'
 }
 
 @test "DynamoDB's 32 levels of nesting read, and more than 64 are refused" {
@@ -282,11 +295,14 @@ EOF
 	refused 65 marshal "{\"a\":$(nest 65 '{"b":' '}' '1')}" 'member "b": nested too deep for DynamoDB'
 }
 
-@test "a member name that appears twice is refused with 65" {
-	refused 65 marshal '{"a":1,"b":2,"a":3}' 'the member name "a" appears twice in one object'
-	refused 65 marshal '{"m":[{"x":1,"y":{"k":1,"k":2}}]}' 'the member name "k" appears twice in one object'
-	refused 65 marshal '{"é":1,"\u00e9":2}' 'the member name "é" appears twice in one object'
-	refused 65 marshal-value '{"q\nq":1,"q\nq":2}' 'the member name "q\x0aq" appears twice in one object'
+@test "a member name that appears twice is refused with 65, naming where" {
+	refused 65 marshal '{"a":1,"b":2,"a":3}' 'standard input: duplicate key "a" at .'
+	refused 65 marshal '{"m":[{"x":1,"y":{"k":1,"k":2}}]}' 'standard input: duplicate key "k" at .m[0].y'
+	refused 65 marshal '{"é":1,"\u00e9":2}' 'standard input: duplicate key "é" at .'
+	refused 65 marshal-value '{"q\nq":1,"q\nq":2}' 'standard input: duplicate key "q\nq" at .'
+	refused 65 marshal '{"a b":[[{"c":{"d":1,"e":2,"d":3,"e":4}}]]}' 'standard input: duplicate key "d" at .["a b"][0][0].c'
+	refused 65 print '[{"x":{"y":1,"y":2}},{"z":1,"z":2}]' 'standard input: duplicate key "y" at .[0].x'
+	refused 65 print '{"b":{"y":1,"y":2},"a":1,"a":2}' 'standard input: duplicate key "a" at .'
 }
 
 @test "only an object marshals as an item" {
@@ -294,8 +310,9 @@ EOF
 	refused 65 marshal '"x"' 'an item must be a JSON object'
 }
 
-@test "invalid JSON input is refused with 65" {
-	refused 65 unmarshal '{"a":{"N":"1"}' 'standard input: invalid JSON near byte 14'
+@test "invalid JSON input is refused with 65, an invalid answer with 69" {
+	refused 65 marshal '{"a":1' 'standard input: invalid JSON near byte 6'
+	refused 69 unmarshal '{"a":{"N":"1"}' 'standard input: invalid JSON near byte 14'
 }
 
 @test "jsonio keeps number texts when exact numbers are on, and copies keep them" {

@@ -316,6 +316,26 @@ micro() {
 	assert_equal "$(jq -s length "$RECORD")" 0
 }
 
+@test "a member name given twice exits 65 naming the object, with nothing sent; so does a bad CSC_MAX_INPUT, with 78" {
+	run --separate-stderr csc-generate <<<'{"service_data":{"service_type":"vFirewall"},"service_data":{"service_type":"vDNS"}}'
+	assert_failure 65
+	assert_output ''
+	assert_equal "$stderr" 'csc-generate: standard input: duplicate key "service_data" at .'
+	jq -c '.service_data.vendor_extra = 1' "$REQ" | sed 's/"vendor_extra":1/"vendor":"Cisco","vendor":"Fortinet"/' >"$T/dup.json"
+	run --separate-stderr csc-generate <"$T/dup.json"
+	assert_failure 65
+	assert_output ''
+	assert_equal "$stderr" 'csc-generate: standard input: duplicate key "vendor" at .service_data'
+	CSC_MAX_INPUT=abc run --separate-stderr csc-generate <"$REQ"
+	assert_failure 78
+	assert_output ''
+	assert_equal "$stderr" 'csc-generate: CSC_MAX_INPUT must be a whole number from 1 to 1073741824'
+	CSC_MAX_INPUT=abc run --separate-stderr csc-generate --batch <"$REQ"
+	assert_failure 78
+	assert_output ''
+	assert_equal "$(jq -s length "$RECORD")" 0
+}
+
 @test "no API key exits 78 before any request; so do a model the API does not know and a bad ANTHROPIC_BASE_URL" {
 	run --separate-stderr env -u ANTHROPIC_API_KEY -u ANTHROPIC_AUTH_TOKEN csc-generate <"$REQ"
 	assert_failure 78

@@ -163,6 +163,24 @@ fails_cleanly() {
 	fails_cleanly 65 "csc-presign: standard input: larger than the 100-byte limit"
 }
 
+@test "a member name given twice is refused with exit 65, naming the object" {
+	run --separate-stderr csc-presign <<<'{"bucket":"b-1","files":[{"key":"a"}],"bucket":"b-2"}'
+	fails_cleanly 65 'csc-presign: standard input: duplicate key "bucket" at .'
+	run --separate-stderr csc-presign <<<'{"bucket":"b-1","files":[{"key":"a"},{"key":"b","key":"c"}]}'
+	fails_cleanly 65 'csc-presign: standard input: duplicate key "key" at .files[1]'
+	run --separate-stderr csc-presign --lines <<<$'{"bucket":"b-1","files":[]}\n{"bucket":"b-1","files":[],"files":[{"key":"k"}]}'
+	[ "$status" -eq 65 ]
+	assert_equal "$stderr" 'csc-presign: standard input line 2: duplicate key "files" at .'
+	[ "${#lines[@]}" -eq 1 ] # the good line was already answered
+}
+
+@test "a CSC_MAX_INPUT that is not a whole number is a configuration error (78)" {
+	CSC_MAX_INPUT=abc run --separate-stderr csc-presign <<<'{"bucket":"b-1","files":[]}'
+	fails_cleanly 78 "csc-presign: CSC_MAX_INPUT must be a whole number from 1 to 1073741824"
+	CSC_MAX_INPUT=0 run --separate-stderr csc-presign --lines <<<'{"bucket":"b-1","files":[]}'
+	fails_cleanly 78 "csc-presign: CSC_MAX_INPUT must be a whole number from 1 to 1073741824"
+}
+
 @test "a bad line in --lines mode fails with its line number" {
 	run --separate-stderr csc-presign --lines <<<$'{"bucket":"b-1","files":[]}\n{oops'
 	[ "$status" -eq 65 ]

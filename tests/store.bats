@@ -379,6 +379,36 @@ EOF
 	done
 }
 
+@test "a member name given twice is refused with 65, naming the object; nothing is stored" {
+	local id
+	id=$(new_id)
+	run --separate-stderr csc-store put-conversation <<<"{\"conversation_id\":\"$id\",\"version\":1,\"conversation_id\":\"$(new_id)\"}"
+	assert_failure 65
+	assert_output ""
+	assert_equal "$stderr" 'csc-store: standard input: duplicate key "conversation_id" at .'
+	run --separate-stderr csc-store put-conversation <<<"{\"conversation_id\":\"$id\",\"version\":1,\"answers\":{\"vendor\":\"Cisco\",\"vendor\":\"Fortinet\"}}"
+	assert_failure 65
+	assert_output ""
+	assert_equal "$stderr" 'csc-store: standard input: duplicate key "vendor" at .answers'
+	run --separate-stderr csc-store get-conversation - <<<"{\"conversation_id\":\"$id\",\"conversation_id\":\"$(new_id)\"}"
+	assert_failure 65
+	assert_output ""
+	assert_equal "$stderr" 'csc-store: standard input: duplicate key "conversation_id" at .'
+	run --separate-stderr csc-store get-conversation "$id"
+	assert_failure 66
+}
+
+@test "a CSC_MAX_INPUT that is not a whole number is a configuration error (78)" {
+	CSC_MAX_INPUT=abc run --separate-stderr csc-store put-conversation <<<"{\"conversation_id\":\"$(new_id)\",\"version\":1}"
+	assert_failure 78
+	assert_output ""
+	assert_equal "$stderr" 'csc-store: CSC_MAX_INPUT must be a whole number from 1 to 1073741824'
+	CSC_MAX_INPUT=abc run --separate-stderr csc-store get-code - <<<'{}'
+	assert_failure 78
+	CSC_MAX_INPUT=abc run --separate-stderr csc-store put-code <<<'{}'
+	assert_failure 78
+}
+
 @test "bad JSON, wrong shapes and usage errors get SPEC section 3's exit codes" {
 	local sid cid
 	sid=$(new_id) cid=$(new_id)

@@ -183,7 +183,7 @@ ddb_call(struct ddb *d, const char *op, const cJSON *req, cJSON **out,
 	struct http_response resp;
 	struct awsreq ar;
 	cJSON *err_body = NULL;
-	char target[96];
+	char target[96], what[96];
 	char *body = NULL;
 	int rc = -1;
 
@@ -215,13 +215,16 @@ ddb_call(struct ddb *d, const char *op, const cJSON *req, cJSON **out,
 	}
 	d->last_attempts = resp.attempts;
 	if (resp.transport_error == 0 && resp.status == 200) {
-		*out = resp.body.len > 0
-		           ? cJSON_ParseWithLength(resp.body.data, resp.body.len)
-		           : cJSON_CreateObject();
-		if (*out == NULL)
-			err_set(EX_UNAVAILABLE,
-			    "DynamoDB %s: the answer is not JSON", op);
-		else
+		/* Read as every document is (a name given twice refused), a
+		 * broken one being a broken peer. */
+		snprintf(what, sizeof(what), "DynamoDB %s answer", op);
+		if (resp.body.len == 0 &&
+		    (*out = cJSON_CreateObject()) == NULL)
+			err_set(EX_SOFTWARE, "out of memory");
+		else if (resp.body.len > 0)
+			*out = jsonio_parse_with(resp.body.data, resp.body.len,
+			    what, JSONIO_ANSWER);
+		if (*out != NULL)
 			rc = 0;
 		goto done;
 	}

@@ -5,7 +5,8 @@
  * Marshalling refuses what DynamoDB could not store (EX_DATAERR);
  * unmarshalling refuses any AttributeValue that is not well formed
  * (EX_UNAVAILABLE: the peer is broken), and anything it accepts
- * marshals again.
+ * marshals again.  A member name given twice is refused where the text
+ * is read (jsonio), before either direction sees it.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -111,45 +112,6 @@ typed(const char *type, cJSON *value)
 	return (av);
 }
 
-static int
-compare_names(const void *a, const void *b)
-{
-	return (strcmp(*(const char *const *)a, *(const char *const *)b));
-}
-
-/* repeated_name(obj, dup): 1 with *DUP set to a name two members of OBJ
- * share, 0 if the names are distinct, -1 after reporting out of memory.
- * Every member must have a name.  The names are sorted, so that a large
- * object does not cost quadratic time. */
-static int
-repeated_name(const cJSON *obj, const char **dup)
-{
-	const cJSON *c;
-	const char **names;
-	size_t n = 0, i;
-	int rc = 0;
-
-	for (c = obj->child; c != NULL; c = c->next)
-		n++;
-	if (n < 2)
-		return (0);
-	if ((names = calloc(n, sizeof(*names))) == NULL) {
-		err_set(EX_SOFTWARE, "out of memory");
-		return (-1);
-	}
-	for (i = 0, c = obj->child; c != NULL; c = c->next)
-		names[i++] = c->string;
-	qsort(names, n, sizeof(*names), compare_names);
-	for (i = 1; i < n && rc == 0; i++) {
-		if (strcmp(names[i - 1], names[i]) == 0) {
-			*dup = names[i];
-			rc = 1;
-		}
-	}
-	free(names);
-	return (rc);
-}
-
 /* unnamed(obj): 1 if a member of OBJ has no name (a tree built by hand
  * with array calls), which no JSON text can give. */
 static int
@@ -183,22 +145,10 @@ static cJSON *
 marshal_map(const cJSON *obj, int depth)
 {
 	const cJSON *c;
-	const char *dup;
-	char q[QUOTE_MAX];
 	cJSON *m;
 
 	if (unnamed(obj)) {
 		refuse(NULL, "an object member has no name");
-		return (NULL);
-	}
-	switch (repeated_name(obj, &dup)) {
-	case 0:
-		break;
-	case 1:
-		err_set(EX_DATAERR, "the member name \"%s\" appears twice in "
-		    "one object", quote(dup, q));
-		return (NULL);
-	default:
 		return (NULL);
 	}
 	if ((m = made(cJSON_CreateObject())) == NULL)
@@ -237,7 +187,7 @@ static cJSON *
 marshal(const cJSON *v, const char *where, int depth)
 {
 	const char *num;
-	char tmp[32];
+	char tmp[JSONIO_NUMBER_MAX];
 
 	if ((cJSON_IsArray(v) || cJSON_IsObject(v)) &&
 	    depth >= DDBJSON_MAX_DEPTH) {
@@ -250,12 +200,18 @@ marshal(const cJSON *v, const char *where, int depth)
 			break;
 		return (typed("S", made(cJSON_CreateString(v->valuestring))));
 	case cJSON_Number:
-		/* the kept text if any: no detour through a double */
+		/* the text it prints as: what is stored is what was shown */
 		if ((num = jsonio_number_text(v, tmp)) == NULL) {
 			refuse(where, "a number DynamoDB cannot hold "
 			    "(not finite)");
 			return (NULL);
 		}
+		return (typed("N", made(cJSON_CreateString(num))));
+	case cJSON_Raw:
+		/* a number kept as written (JSONIO_NUMBER_TEXT), and only
+		 * that: any other raw text is not a value */
+		if ((num = jsonio_number_text(v, tmp)) == NULL)
+			break;
 		return (typed("N", made(cJSON_CreateString(num))));
 	case cJSON_True:
 	case cJSON_False:
@@ -302,23 +258,24 @@ bad(const char *type, const char *want)
 }
 
 /*
- * number(text): the plain number of the N text TEXT, keeping its digits.
- * DynamoDB sends its numbers in JSON's grammar; should a peer send one
- * outside it that is still a decimal number ("+5", ".5", "5."), it
- * becomes the double it reads as, printed shortest.  Anything else is
- * refused: strtod alone would also take " 5", "0x10", "inf" and "nan".
+ * number(text): the plain number of the N text TEXT, printing as TEXT
+ * (jsonio_number_from_text: no detour through a double).  DynamoDB sends
+ * its numbers in JSON's grammar; should a peer send one outside it that
+ * is still a decimal number ("+5", ".5", "5."), it becomes the double it
+ * reads as, as the text that marshals it again (jsonio_number_text), so
+ * that it reads back the same.  Anything else is refused: strtod alone
+ * would also take " 5", "0x10", "inf" and "nan".
  */
 static cJSON *
 number(const char *text)
 {
-	cJSON tmpnode;
-	cJSON *n;
 	const char *p;
-	char *end, q[QUOTE_MAX], tmp[32];
+	char *end, q[QUOTE_MAX], tmp[JSONIO_NUMBER_MAX];
+	cJSON *d_node;
 	double d;
 
 	if (jsonio_is_number_text(text))
-		return (made(jsonio_create_number_text(text)));
+		return (made(jsonio_number_from_text(text)));
 	for (p = text; *p != '\0' && strchr("0123456789+-.eE", *p) != NULL;
 	    p++)
 		;
@@ -333,14 +290,11 @@ number(const char *text)
 		    "\"%s\"", quote(text, q));
 		return (NULL);
 	}
-	memset(&tmpnode, 0, sizeof(tmpnode));
-	tmpnode.type = cJSON_Number;
-	tmpnode.valuedouble = d;
-	if ((p = jsonio_number_text(&tmpnode, tmp)) == NULL)
-		return (NULL); /* not reached: D is finite */
-	if ((n = made(jsonio_create_number_text(p))) == NULL)
+	if ((d_node = made(cJSON_CreateNumber(d))) == NULL)
 		return (NULL);
-	return (n);
+	p = jsonio_number_text(d_node, tmp); /* not NULL: D is finite */
+	cJSON_Delete(d_node);
+	return (made(jsonio_number_from_text(p)));
 }
 
 /* unmarshal_set(type, set, depth): the elements of the set SET of TYPE
@@ -384,23 +338,11 @@ static cJSON *
 unmarshal_map(const cJSON *m, int depth)
 {
 	const cJSON *c;
-	const char *dup;
-	char q[QUOTE_MAX];
 	cJSON *o;
 
 	if (unnamed(m)) {
 		err_set(EX_UNAVAILABLE, "DynamoDB sent a map member with no "
 		    "name");
-		return (NULL);
-	}
-	switch (repeated_name(m, &dup)) {
-	case 0:
-		break;
-	case 1:
-		err_set(EX_UNAVAILABLE, "DynamoDB sent the attribute name "
-		    "\"%s\" twice in one map", quote(dup, q));
-		return (NULL);
-	default:
 		return (NULL);
 	}
 	if ((o = made(cJSON_CreateObject())) == NULL)

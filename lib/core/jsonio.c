@@ -4,31 +4,33 @@
 #include <string.h>
 
 #include "buf.h"
+#include "env.h"
 #include "err.h"
 #include "jsonio.h"
 
 static unsigned long s_lineno; /* lines read by jsonio_read_line */
-static int s_exact;           /* jsonio_exact_numbers: keep number texts */
 
 /* A double holds every integer up to 2^53 exactly. */
 #define EXACT_INT_MAX 9007199254740992.0
 
-static int keep_number_texts(cJSON *, const char *, size_t);
+/* Bytes of a member name, and of a path, shown in a message. */
+#define NAME_SHOWN 40
+#define PATH_SHOWN 160
 
-size_t
-jsonio_limit(void)
+static int first_duplicate(const cJSON *, const char *, int);
+static cJSON *keep_number_texts(cJSON *, const char *, size_t);
+
+int
+jsonio_limit(size_t *out)
 {
-	const char *s = getenv("CSC_MAX_INPUT");
-	char *end;
-	unsigned long long v;
+	long v;
 
-	if (s == NULL || *s == '\0')
-		return (JSONIO_DEFAULT_LIMIT);
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno != 0 || *end != '\0' || v == 0 || *s == '-')
-		return (JSONIO_DEFAULT_LIMIT);
-	return ((size_t)v);
+	*out = JSONIO_DEFAULT_LIMIT;
+	if (env_long("CSC_MAX_INPUT", 1, JSONIO_MAX_LIMIT,
+	    (long)JSONIO_DEFAULT_LIMIT, &v))
+		return (-1);
+	*out = (size_t)v;
+	return (0);
 }
 
 static int
@@ -97,8 +99,11 @@ utf8_invalid_at(const char *text, size_t len)
 }
 
 cJSON *
-jsonio_parse(const char *text, size_t len, const char *what)
+jsonio_parse_with(const char *text, size_t len, const char *what,
+    int flags)
 {
+	/* A peer's answer that cannot be read is a broken peer. */
+	int code = (flags & JSONIO_ANSWER) ? EX_UNAVAILABLE : EX_DATAERR;
 	const char *end = NULL;
 	cJSON *doc;
 	size_t i;
@@ -106,48 +111,56 @@ jsonio_parse(const char *text, size_t len, const char *what)
 	for (i = 0; i < len && is_space(text[i]); i++)
 		;
 	if (i == len) {
-		err_set(EX_DATAERR, "%s: empty input, expected JSON", what);
+		err_set(code, "%s: empty input, expected JSON", what);
 		return (NULL);
 	}
 	if (memchr(text, '\0', len) != NULL) {
-		err_set(EX_DATAERR, "%s: NUL byte in JSON input", what);
+		err_set(code, "%s: NUL byte in JSON input", what);
 		return (NULL);
 	}
 	if ((i = utf8_invalid_at(text, len)) != len) {
-		err_set(EX_DATAERR, "%s: invalid UTF-8 at byte %zu", what, i);
+		err_set(code, "%s: invalid UTF-8 at byte %zu", what, i);
 		return (NULL);
 	}
 	if ((i = escaped_nul(text, len)) != len) {
-		err_set(EX_DATAERR, "%s: \\u0000 in a JSON string at byte %zu",
-		    what, i);
+		err_set(code, "%s: \\u0000 in a JSON string at byte %zu", what,
+		    i);
 		return (NULL);
 	}
 	doc = cJSON_ParseWithLengthOpts(text, len, &end, 0);
 	if (doc == NULL) {
 		/* cJSON leaves END at the first byte it could not use. */
-		err_set(EX_DATAERR, "%s: invalid JSON near byte %zu", what,
+		err_set(code, "%s: invalid JSON near byte %zu", what,
 		    end != NULL && end >= text ? (size_t)(end - text) : 0);
 		return (NULL);
 	}
 	for (i = (size_t)(end - text); i < len && is_space(text[i]); i++)
 		;
 	if (i != len) {
-		err_set(EX_DATAERR, "%s: unexpected data after JSON at byte %zu",
-		    what, i);
-		cJSON_Delete(doc);
-		return (NULL);
+		err_set(code, "%s: unexpected data after JSON at byte %zu", what,
+		    i);
+		goto fail;
 	}
-	if (s_exact && keep_number_texts(doc, text, (size_t)(end - text))) {
+	if (first_duplicate(doc, what, code))
+		goto fail;
+	if ((flags & JSONIO_NUMBER_TEXT) &&
+	    (doc = keep_number_texts(doc, text, (size_t)(end - text))) == NULL)
 		err_set(EX_SOFTWARE, "%s: out of memory keeping number texts",
 		    what);
-		cJSON_Delete(doc);
-		return (NULL);
-	}
 	return (doc);
+fail:
+	cJSON_Delete(doc);
+	return (NULL);
 }
 
 cJSON *
-jsonio_read(FILE *f, size_t limit)
+jsonio_parse(const char *text, size_t len, const char *what)
+{
+	return (jsonio_parse_with(text, len, what, 0));
+}
+
+cJSON *
+jsonio_read_with(FILE *f, size_t limit, int flags)
 {
 	struct buf in;
 	char chunk[65536];
@@ -167,10 +180,17 @@ jsonio_read(FILE *f, size_t limit)
 		err_set(EX_IOERR, "standard input: %s", strerror(errno));
 		goto done;
 	}
-	doc = jsonio_parse(in.data ? in.data : "", in.len, "standard input");
+	doc = jsonio_parse_with(in.data ? in.data : "", in.len,
+	    "standard input", flags);
 done:
 	buf_free(&in);
 	return (doc);
+}
+
+cJSON *
+jsonio_read(FILE *f, size_t limit)
+{
+	return (jsonio_read_with(f, limit, 0));
 }
 
 int
@@ -215,60 +235,11 @@ done:
 	return (rc);
 }
 
-/* kept_numbers(node, list): how many number nodes in the tree NODE carry a
- * kept text that is a JSON number, storing them in LIST unless it is
- * NULL. */
-static size_t
-kept_numbers(cJSON *node, cJSON **list)
-{
-	cJSON *c;
-	size_t n = 0;
-
-	if (node == NULL)
-		return (0);
-	if (cJSON_IsNumber(node) && node->valuestring != NULL &&
-	    jsonio_is_number_text(node->valuestring)) {
-		if (list != NULL)
-			list[0] = node;
-		return (1);
-	}
-	for (c = node->child; c != NULL; c = c->next)
-		n += kept_numbers(c, list != NULL ? list + n : NULL);
-	return (n);
-}
-
-/*
- * cJSON prints a Number from its double (%1.15g, or %1.17g when that does
- * not read back), so 12345678901234567890 would come out as
- * 1.2345678901234567e+19 and 0.10 as 0.1; it prints a Raw node's
- * valuestring verbatim.  So for the length of the print the numbers with
- * a kept text become Raw nodes, and then Numbers again: the caller's tree
- * is as it was once this returns, which is why the const can be cast
- * away.  Only texts that are JSON numbers are swapped, so the output is
- * always JSON.  The nodes are listed rather than found again afterwards,
- * because a Raw node of the caller's must stay Raw.
- */
 char *
 jsonio_print(const cJSON *doc)
 {
-	cJSON **swapped = NULL;
-	char *text = NULL;
-	size_t n, i;
+	char *text = cJSON_PrintUnformatted(doc);
 
-	n = kept_numbers((cJSON *)doc, NULL);
-	if (n > 0) {
-		if ((swapped = calloc(n, sizeof(*swapped))) == NULL)
-			goto done;
-		kept_numbers((cJSON *)doc, swapped);
-		for (i = 0; i < n; i++)
-			swapped[i]->type =
-			    (swapped[i]->type & ~0xFF) | cJSON_Raw;
-	}
-	text = cJSON_PrintUnformatted(doc);
-	for (i = 0; i < n; i++)
-		swapped[i]->type = (swapped[i]->type & ~0xFF) | cJSON_Number;
-done:
-	free(swapped);
 	if (text == NULL)
 		err_set(EX_SOFTWARE, "out of memory printing JSON");
 	return (text);
@@ -308,121 +279,130 @@ jsonio_string(const cJSON *obj, const char *name)
 	return (cJSON_IsString(v) ? v->valuestring : NULL);
 }
 
-void
-jsonio_exact_numbers(int on)
-{
-	s_exact = on != 0;
-}
-
 static int
 is_digit(char c)
 {
 	return (c >= '0' && c <= '9');
 }
 
-int
-jsonio_is_number_text(const char *text)
+/* number_span(p, len): 1 if the LEN bytes at P are exactly one JSON
+ * number (-?int frac? exp?), else 0. */
+static int
+number_span(const char *p, size_t len)
 {
-	const char *p = text;
+	const char *end = p + len;
 
-	if (p == NULL)
-		return (0);
-	if (*p == '-')
+	if (p < end && *p == '-')
 		p++;
 	/* int: a lone 0, or digits not starting with 0 */
-	if (*p == '0')
+	if (p < end && *p == '0')
 		p++;
-	else if (*p >= '1' && *p <= '9')
-		while (is_digit(*p))
+	else if (p < end && *p >= '1' && *p <= '9')
+		while (p < end && is_digit(*p))
 			p++;
 	else
 		return (0);
 	/* frac */
-	if (*p == '.') {
-		if (!is_digit(*++p))
+	if (p < end && *p == '.') {
+		if (++p == end || !is_digit(*p))
 			return (0);
-		while (is_digit(*p))
+		while (p < end && is_digit(*p))
 			p++;
 	}
 	/* exp */
-	if (*p == 'e' || *p == 'E') {
+	if (p < end && (*p == 'e' || *p == 'E')) {
 		p++;
-		if (*p == '+' || *p == '-')
+		if (p < end && (*p == '+' || *p == '-'))
 			p++;
-		if (!is_digit(*p))
+		if (p == end || !is_digit(*p))
 			return (0);
-		while (is_digit(*p))
+		while (p < end && is_digit(*p))
 			p++;
 	}
-	return (*p == '\0');
+	return (p == end);
+}
+
+int
+jsonio_is_number_text(const char *text)
+{
+	return (text != NULL && number_span(text, strlen(text)));
 }
 
 const char *
-jsonio_number_text(const cJSON *n, char tmp[32])
+jsonio_number_text(const cJSON *n, char tmp[JSONIO_NUMBER_MAX])
 {
 	double d;
 	int prec;
 
-	if (!cJSON_IsNumber(n))
+	if (cJSON_IsRaw(n))
+		return (jsonio_is_number_text(n->valuestring) ? n->valuestring
+		                                              : NULL);
+	if (!cJSON_IsNumber(n) || !isfinite(n->valuedouble))
 		return (NULL);
-	if (n->valuestring != NULL && jsonio_is_number_text(n->valuestring))
-		return (n->valuestring);
 	d = n->valuedouble;
-	if (!isfinite(d))
-		return (NULL);
 	/* Whole numbers a double holds exactly read better without the
 	 * exponent %g would give them from 1e15 on. */
 	if (d == floor(d) && fabs(d) < EXACT_INT_MAX) {
-		snprintf(tmp, 32, "%.0f", d);
+		snprintf(tmp, JSONIO_NUMBER_MAX, "%.0f", d);
 		return (tmp);
 	}
 	/* The shortest of these that reads back as D; 17 digits always do. */
 	for (prec = 15; prec < 17; prec++) {
-		snprintf(tmp, 32, "%.*g", prec, d);
+		snprintf(tmp, JSONIO_NUMBER_MAX, "%.*g", prec, d);
 		if (strtod(tmp, NULL) == d)
 			return (tmp);
 	}
-	snprintf(tmp, 32, "%.17g", d);
+	snprintf(tmp, JSONIO_NUMBER_MAX, "%.17g", d);
 	return (tmp);
 }
 
-/* set_text(n, text, len): give the number node N a copy of TEXT as its
- * kept text, if TEXT is a JSON number.  cJSON_Delete frees a valuestring
- * whatever the node's type, with cJSON's allocator, hence cJSON_malloc.
- * Returns -1 if out of memory. */
+/* prints_as(n, text, len): 1 if the Number N both prints (cJSON) and
+ * goes to DynamoDB (jsonio_number_text) as the LEN bytes of TEXT.  Two
+ * checks, because cJSON prints some doubles with fewer digits than read
+ * back exactly (9007199254740992 as 9.00719925474099e+15). */
 static int
-set_text(cJSON *n, const char *text, size_t len)
+prints_as(const cJSON *n, const char *text, size_t len)
+{
+	char tmp[JSONIO_NUMBER_MAX];
+	const char *t;
+
+	if ((t = jsonio_number_text(n, tmp)) == NULL || strlen(t) != len ||
+	    memcmp(t, text, len) != 0)
+		return (0);
+	/* cJSON's printers take a mutable item, but only read it. */
+	return (cJSON_PrintPreallocated((cJSON *)n, tmp, sizeof(tmp), 0) &&
+	    strlen(tmp) == len && memcmp(tmp, text, len) == 0);
+}
+
+/* raw_number(text, len): a Raw node holding the LEN bytes of TEXT, which
+ * the caller has checked are a JSON number; NULL if out of memory. */
+static cJSON *
+raw_number(const char *text, size_t len)
 {
 	char *s;
+	cJSON *raw;
 
-	if ((s = cJSON_malloc(len + 1)) == NULL)
-		return (-1);
-	memcpy(s, text, len);
-	s[len] = '\0';
-	if (!jsonio_is_number_text(s)) {
-		cJSON_free(s);
-		return (0);
-	}
-	cJSON_free(n->valuestring);
-	n->valuestring = s;
-	return (0);
+	if ((s = strndup(text, len)) == NULL)
+		return (NULL);
+	raw = cJSON_CreateRaw(s);
+	free(s);
+	return (raw);
 }
 
 cJSON *
-jsonio_create_number_text(const char *text)
+jsonio_number_from_text(const char *text)
 {
 	cJSON *n;
 
 	if (!jsonio_is_number_text(text))
 		return (NULL);
-	/* Beyond a double's range the value is +-inf or 0, the text exact. */
-	if ((n = cJSON_CreateNumber(strtod(text, NULL))) == NULL)
+	/* The value as a document parse reads it, then the same choice. */
+	if ((n = cJSON_Parse(text)) == NULL)
 		return (NULL);
-	if (set_text(n, text, strlen(text)) == -1) {
-		cJSON_Delete(n);
-		return (NULL);
-	}
-	return (n);
+	if (prints_as(n, text, strlen(text)))
+		return (n);
+	cJSON_Delete(n);
+	return (raw_number(text, strlen(text)));
 }
 
 /* A cursor over JSON text that finds the number tokens outside strings. */
@@ -466,7 +446,7 @@ numlex_next(struct numlex *lx, size_t *start, size_t *len)
 	return (found);
 }
 
-/* count_numbers(node): the number nodes of the tree NODE. */
+/* count_numbers(node): the Number nodes of the tree NODE. */
 static size_t
 count_numbers(const cJSON *node)
 {
@@ -480,49 +460,276 @@ count_numbers(const cJSON *node)
 	return (n);
 }
 
-/* attach_texts(node, lx): give each number node of the tree NODE, depth
- * first in member order, the text of the next number token of LX.
- * Returns -1 if out of memory. */
-static int
-attach_texts(cJSON *node, struct numlex *lx)
+/* kept(n, lx): the node to stand for the Number N, whose text is the next
+ * token of LX: N itself if it prints as that text (or the text is not in
+ * JSON's grammar), else a new Raw node holding the text.  NULL if out of
+ * memory. */
+static cJSON *
+kept(cJSON *n, struct numlex *lx)
 {
-	cJSON *c;
 	size_t start, len;
 
-	if (cJSON_IsNumber(node)) {
-		if (!numlex_next(lx, &start, &len))
-			return (0); /* not reached: the counts matched */
-		return (set_text(node, lx->text + start, len));
-	}
-	for (c = node->child; c != NULL; c = c->next)
-		if (attach_texts(c, lx) == -1)
+	if (!numlex_next(lx, &start, &len))
+		return (n); /* not reached: the counts matched */
+	if (!number_span(lx->text + start, len) ||
+	    prints_as(n, lx->text + start, len))
+		return (n);
+	return (raw_number(lx->text + start, len));
+}
+
+/* keep_in(parent, lx): give each Number under PARENT, depth first in
+ * member order, the text of the next token of LX, replacing those that
+ * need it by Raw nodes.  Returns 0, or -1 if out of memory. */
+static int
+keep_in(cJSON *parent, struct numlex *lx)
+{
+	cJSON *c, *next, *raw;
+
+	for (c = parent->child; c != NULL; c = next) {
+		next = c->next;
+		if (!cJSON_IsNumber(c)) {
+			if (keep_in(c, lx) == -1)
+				return (-1);
+			continue;
+		}
+		if ((raw = kept(c, lx)) == NULL)
 			return (-1);
+		if (raw == c)
+			continue;
+		/* The replacement takes C's place in the list, and its
+		 * member name: cJSON_ReplaceItemViaPointer moves no name. */
+		raw->string = c->string;
+		c->string = NULL;
+		(void)cJSON_ReplaceItemViaPointer(parent, c, raw);
+	}
 	return (0);
 }
 
 /*
- * keep_number_texts(doc, text, len): attach to each number node of DOC,
- * just parsed from the LEN bytes of TEXT, its text there.  cJSON keeps
- * members and elements in document order, so the Nth number token of the
- * text is the Nth number node of a depth-first walk.  Should the counts
- * differ, no node gets a text: a wrong pairing would be worse than none.
- * A token outside JSON's grammar that cJSON accepts (01, 1., -.5) gets no
- * text either, and prints as cJSON prints its double.  Returns -1 if out
- * of memory.
+ * keep_number_texts(doc, text, len): DOC, just parsed from the LEN bytes
+ * of TEXT, with its numbers kept as written (JSONIO_NUMBER_TEXT).  cJSON
+ * keeps members and elements in document order, so the Nth number token
+ * of the text is the Nth Number of a depth-first walk.  Should the counts
+ * differ, DOC is left as cJSON made it: a wrong pairing would be worse
+ * than none.  Returns the document (a new node if DOC is itself a number
+ * that needs one), or NULL after freeing DOC if out of memory.
  */
-static int
+static cJSON *
 keep_number_texts(cJSON *doc, const char *text, size_t len)
 {
 	struct numlex lx = {text, len, 0};
 	size_t start, toklen, tokens = 0;
+	cJSON *top;
 
 	while (numlex_next(&lx, &start, &toklen))
 		tokens++;
 	if (tokens != count_numbers(doc)) {
 		err_debug("jsonio: %zu number tokens but %zu number nodes; "
 		    "numbers keep no text", tokens, count_numbers(doc));
-		return (0);
+		return (doc);
 	}
 	lx.i = 0;
-	return (attach_texts(doc, &lx));
+	if (cJSON_IsNumber(doc)) {
+		if ((top = kept(doc, &lx)) != doc)
+			cJSON_Delete(doc);
+		return (top);
+	}
+	if (keep_in(doc, &lx) == -1) {
+		cJSON_Delete(doc);
+		return (NULL);
+	}
+	return (doc);
+}
+
+/* A step of the walk down a document: NODE, the INDEXth child of UP's
+ * node (UP is NULL at the top). */
+struct step {
+	const struct step *up;
+	const cJSON *node;
+	size_t index;
+};
+
+/* add_name(b, name): NAME quoted as a JSON string, cut after NAME_SHOWN
+ * bytes (never inside a UTF-8 character) with "...".  Returns as
+ * buf_add. */
+static int
+add_name(struct buf *b, const char *name)
+{
+	static const char short_escapes[] = "\n\r\t\b\f";
+	const unsigned char *p = (const unsigned char *)name;
+	const char *e;
+	size_t n;
+	int rc = buf_addstr(b, "\"");
+
+	for (n = 0; *p != '\0' && rc == 0; p++, n++) {
+		if (n >= NAME_SHOWN && (*p & 0xc0) != 0x80) {
+			rc = buf_addstr(b, "...");
+			break;
+		}
+		if (*p == '"' || *p == '\\')
+			rc = buf_printf(b, "\\%c", *p);
+		else if (*p != '\0' && (e = strchr(short_escapes, *p)) != NULL)
+			rc = buf_printf(b, "\\%c", "nrtbf"[e - short_escapes]);
+		else if (*p < 0x20 || *p == 0x7f)
+			rc = buf_printf(b, "\\u%04x", *p);
+		else
+			rc = buf_add(b, p, 1);
+	}
+	return (rc || buf_addstr(b, "\""));
+}
+
+/* is_identifier(s): 1 if S can follow a dot in a jq path. */
+static int
+is_identifier(const char *s)
+{
+	if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') ||
+	    *s == '_'))
+		return (0);
+	for (s++; *s != '\0'; s++)
+		if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') ||
+		    (*s >= '0' && *s <= '9') || *s == '_'))
+			return (0);
+	return (1);
+}
+
+/* add_path(b, at): the jq path of AT's node (see jsonio.h).  Returns as
+ * buf_add. */
+static int
+add_path(struct buf *b, const struct step *at)
+{
+	int in_array, plain, rc = 0;
+
+	if (at->up == NULL)
+		return (buf_addstr(b, "."));
+	in_array = cJSON_IsArray(at->up->node);
+	plain = !in_array && is_identifier(at->node->string);
+	/* The container's path; at the top only "[...]" needs a "." first. */
+	if (at->up->up != NULL)
+		rc = add_path(b, at->up);
+	else if (!plain)
+		rc = buf_addstr(b, ".");
+	if (rc != 0)
+		return (rc);
+	if (in_array)
+		return (buf_printf(b, "[%zu]", at->index));
+	if (plain)
+		return (buf_printf(b, ".%s", at->node->string));
+	return (buf_addstr(b, "[") || add_name(b, at->node->string) ||
+	    buf_addstr(b, "]"));
+}
+
+/* report_duplicate(at, name, what, code): report NAME, a member name the
+ * object at AT has twice, as err_set(CODE, "WHAT: duplicate key ..."). */
+static void
+report_duplicate(const struct step *at, const char *name, const char *what,
+    int code)
+{
+	struct buf key, path;
+	const char *p;
+
+	buf_init(&key, 4 * NAME_SHOWN + 8);
+	buf_init(&path, (size_t)1 << 20);
+	if (add_name(&key, name) || add_path(&path, at)) {
+		err_set(EX_SOFTWARE, "%s: out of memory", what);
+		goto done;
+	}
+	/* A long path keeps its end, the object that has the name twice. */
+	p = path.data;
+	if (path.len > PATH_SHOWN) {
+		p += path.len - PATH_SHOWN;
+		while ((*p & 0xc0) == 0x80)
+			p++;
+	}
+	err_set(code, "%s: duplicate key %s at %s%s", what, key.data,
+	    p == path.data ? "" : "...", p);
+done:
+	buf_free(&key);
+	buf_free(&path);
+}
+
+/* A member of an object, for finding names given twice. */
+struct member {
+	const char *name;
+	size_t pos;
+};
+
+static int
+compare_members(const void *a, const void *b)
+{
+	const struct member *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
+
+	if (c != 0)
+		return (c);
+	return (x->pos < y->pos ? -1 : x->pos > y->pos);
+}
+
+/* repeated(obj, out): 1 with *OUT = the first member name of the object
+ * OBJ that an earlier member already had, 0 if there is none, -1 if out
+ * of memory.  The names are sorted, so that a large object does not cost
+ * quadratic time. */
+static int
+repeated(const cJSON *obj, const char **out)
+{
+	const cJSON *c;
+	struct member *m;
+	size_t n = 0, i, best = (size_t)-1;
+
+	for (c = obj->child; c != NULL; c = c->next)
+		n++;
+	if (n < 2)
+		return (0);
+	if ((m = calloc(n, sizeof(*m))) == NULL)
+		return (-1);
+	for (i = 0, c = obj->child; c != NULL; c = c->next, i++) {
+		m[i].name = c->string != NULL ? c->string : "";
+		m[i].pos = i;
+	}
+	qsort(m, n, sizeof(*m), compare_members);
+	for (i = 1; i < n; i++) {
+		if (strcmp(m[i - 1].name, m[i].name) == 0 && m[i].pos < best) {
+			best = m[i].pos;
+			*out = m[i].name;
+		}
+	}
+	free(m);
+	return (best != (size_t)-1);
+}
+
+/* duplicate_under(at, what, code): check the node at AT and everything
+ * in it, objects before their members.  Returns 0, or -1 after
+ * reporting. */
+static int
+duplicate_under(const struct step *at, const char *what, int code)
+{
+	struct step down;
+	const char *name;
+
+	switch (cJSON_IsObject(at->node) ? repeated(at->node, &name) : 0) {
+	case 0:
+		break;
+	case 1:
+		report_duplicate(at, name, what, code);
+		return (-1);
+	default:
+		err_set(EX_SOFTWARE, "%s: out of memory", what);
+		return (-1);
+	}
+	down.up = at;
+	down.index = 0;
+	for (down.node = at->node->child; down.node != NULL;
+	    down.node = down.node->next, down.index++)
+		if (duplicate_under(&down, what, code) == -1)
+			return (-1);
+	return (0);
+}
+
+/* first_duplicate(doc, what, code): refuse DOC if an object in it has a
+ * member name twice (see jsonio.h).  Returns 0, or -1 after reporting. */
+static int
+first_duplicate(const cJSON *doc, const char *what, int code)
+{
+	struct step top = {NULL, doc, 0};
+
+	return (duplicate_under(&top, what, code));
 }

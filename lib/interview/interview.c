@@ -236,66 +236,6 @@ interview_start(const struct interview *q, time_t now)
 	return (st);
 }
 
-static int
-compare_names(const void *a, const void *b)
-{
-	return (strcmp(*(const char *const *)a, *(const char *const *)b));
-}
-
-/* A member name that OBJ has twice, or NULL.  Readers disagree on which
- * one counts (cJSON takes the first, jq the last), so such input is
- * refused.  Sets *FAILED if out of memory. */
-static const char *
-duplicate_name(const cJSON *obj, int *failed)
-{
-	const cJSON *e;
-	const char **names, *dup = NULL;
-	size_t n = 0, i;
-
-	*failed = 0;
-	cJSON_ArrayForEach(e, obj)
-		n++;
-	if (n < 2)
-		return (NULL);
-	names = malloc(n * sizeof(*names));
-	if (names == NULL) {
-		*failed = oom();
-		return (NULL);
-	}
-	n = 0;
-	cJSON_ArrayForEach(e, obj)
-		names[n++] = e->string;
-	qsort(names, n, sizeof(*names), compare_names);
-	for (i = 1; i < n && dup == NULL; i++)
-		if (strcmp(names[i - 1], names[i]) == 0)
-			dup = names[i];
-	free(names);
-	return (dup);
-}
-
-/* Refuse an object OBJ, named WHAT, that has a member twice. */
-static int
-check_unique(const cJSON *obj, const char *what)
-{
-	struct buf b;
-	const char *dup;
-	int failed;
-
-	if (!cJSON_IsObject(obj))
-		return (0);
-	dup = duplicate_name(obj, &failed);
-	if (failed)
-		return (-1);
-	if (dup == NULL)
-		return (0);
-	buf_init(&b, WHY_CAP);
-	match_quote(&b, dup, strlen(dup));
-	err_set(EX_DATAERR, "%s: %s appears twice", what,
-	    b.data != NULL ? b.data : "a name");
-	buf_free(&b);
-	return (-1);
-}
-
 /* Report a state that this questionnaire could not have made. */
 static int __attribute__((format(printf, 1, 2)))
 bad_state(const char *fmt, ...)
@@ -377,9 +317,6 @@ check_state(const struct interview *q, const cJSON *state, int *step,
 	if (!cJSON_IsObject(state))
 		return (bad_state("expected an object (a conversation "
 		    "state), got %s", interview_type_name(state)));
-	if (check_unique(state, "conversation") ||
-	    check_unique(interview_get(state, "answers"), "conversation: answers"))
-		return (-1);
 	if (!is_uuid(jsonio_string(state, "conversation_id")))
 		return (bad_state("conversation_id must be a lowercase UUID"));
 	if (!interview_is_int(interview_get(state, "total_steps"), (double)q->nsteps,
@@ -693,8 +630,6 @@ interview_complete(const struct interview *q, const cJSON *sd, cJSON **out)
 		    interview_type_name(sd));
 		return (-1);
 	}
-	if (check_unique(sd, "service_data"))
-		return (-1);
 	/* With the options listed, unless that makes too long a line. */
 	buf_init(&why, WHY_CAP);
 	for (brief = 0; brief < 2 && r > 0; brief++) {
@@ -783,8 +718,6 @@ interview_request(const struct interview *q, const cJSON *req, time_t now,
 		    interview_type_name(req));
 		return (-1);
 	}
-	if (check_unique(req, "request"))
-		return (-1);
 	action = jsonio_string(req, "action");
 	if (action != NULL && strcmp(action, "start") == 0) {
 		*out = interview_start(q, now);

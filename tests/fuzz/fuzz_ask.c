@@ -76,7 +76,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char *text;
 
 	err_clear();
-	if (size > jsonio_limit())
+	if (size > JSONIO_DEFAULT_LIMIT)
 		return (0); /* refused before parsing, as jsonio_read does */
 	req = jsonio_parse((const char *)data, size, "standard input");
 	if (req == NULL)

@@ -1,6 +1,7 @@
 /*
  * fuzz_ddbjson: libFuzzer over the ddbjson module and jsonio's exact
- * numbers.  The input is parsed with number texts kept, then:
+ * numbers.  The input is parsed with number texts kept
+ * (JSONIO_NUMBER_TEXT), then:
  *   - printing it and parsing the print again prints the same text (a
  *     kept text always prints as valid JSON);
  *   - read as an item or AttributeValue from DynamoDB, whatever
@@ -59,7 +60,8 @@ reprint(const cJSON *x)
 
 	if ((tx = jsonio_print(x)) == NULL)
 		abort();
-	if ((y = jsonio_parse(tx, strlen(tx), "fuzz")) == NULL ||
+	if ((y = jsonio_parse_with(tx, strlen(tx), "fuzz",
+	    JSONIO_NUMBER_TEXT)) == NULL ||
 	    (ty = jsonio_print(y)) == NULL)
 		abort();
 	if (strcmp(tx, ty) != 0)
@@ -76,7 +78,6 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argv;
 	err_init("fuzz_ddbjson");
 	err_quiet(1);
-	jsonio_exact_numbers(1);
 	return (0);
 }
 
@@ -85,7 +86,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	cJSON *x;
 
-	if ((x = jsonio_parse((const char *)data, size, "fuzz")) == NULL) {
+	if ((x = jsonio_parse_with((const char *)data, size, "fuzz",
+	    JSONIO_NUMBER_TEXT)) == NULL) {
 		err_clear();
 		return (0);
 	}

@@ -7,9 +7,10 @@
  *   marshal-value    any plain value as an AttributeValue
  *   unmarshal-value  an AttributeValue as a plain value
  *   print            the document as jsonio reads and prints it
- * Numbers keep their text (jsonio_exact_numbers) unless -d (doubles) is
- * given.  Exits 0, 64 on misuse, or err_code() after its one-line error,
- * with nothing on standard output.
+ * Numbers keep their text (JSONIO_NUMBER_TEXT) unless -d (doubles) is
+ * given.  The input of the unmarshal modes is read as DynamoDB's answer
+ * would be (JSONIO_ANSWER: unreadable is 69).  Exits 0, 64 on misuse, or
+ * err_code() after its one-line error, with nothing on standard output.
  */
 #include <stdio.h>
 #include <string.h>
@@ -60,14 +61,14 @@ int
 main(int argc, char *argv[])
 {
 	cJSON *in = NULL, *out = NULL;
-	size_t m;
-	int c, exact = 1, rc = EX_USAGE;
+	size_t m, limit;
+	int c, flags = JSONIO_NUMBER_TEXT, rc = EX_USAGE;
 
 	err_init("test_ddbjson");
 	while ((c = getopt(argc, argv, "d")) != -1) {
 		if (c != 'd')
 			goto usage;
-		exact = 0;
+		flags = 0;
 	}
 	if (argc - optind != 1)
 		goto usage;
@@ -76,8 +77,10 @@ main(int argc, char *argv[])
 			break;
 	if (m == sizeof(s_modes) / sizeof(s_modes[0]))
 		goto usage;
-	jsonio_exact_numbers(exact);
-	if ((in = jsonio_read(stdin, jsonio_limit())) == NULL ||
+	if (m == UNMARSHAL || m == UNMARSHAL_VALUE)
+		flags |= JSONIO_ANSWER;
+	if (jsonio_limit(&limit) ||
+	    (in = jsonio_read_with(stdin, limit, flags)) == NULL ||
 	    (out = convert((enum mode)m, in)) == NULL ||
 	    jsonio_write(stdout, out) == -1)
 		rc = err_code();
