@@ -834,6 +834,8 @@ main(int argc, char *argv[])
 	memset(&g, 0, sizeof(g));
 	if ((r = parse_options(argc, argv, &g.o)) <= 0)
 		return (r == 0 ? 0 : err_code());
+	if (clock_init())
+		return (err_code());
 	if (generator_init(&g) == 0)
 		rc = g.o.batch ? generate_batch(&g) : generate_one(&g);
 	anthropic_free(&g.api);

@@ -475,6 +475,8 @@ main(int argc, char *argv[])
 		return (first == 0 ? 0 : err_code());
 	if (parse_command(argc - first, argv + first, &o))
 		return (err_code());
+	if (clock_init())
+		return (err_code());
 	/* DynamoDB numbers keep their digits: 0.10 is not 0.1000000000001. */
 	jsonio_exact_numbers(1);
 	if (o.ids_from_stdin && ids_from(&o, &in))

@@ -237,6 +237,18 @@ micro() {
 	assert_equal "$(jq -s length "$RECORD")" 0
 }
 
+@test "a bad CSC_NOW exits 78 with one line naming it, before any request" {
+	CSC_NOW=abc run --separate-stderr csc-generate <"$REQ"
+	assert_failure 78
+	assert_output ''
+	assert_equal "$stderr" "csc-generate: CSC_NOW must be seconds since the epoch, not 'abc'"
+	assert_equal "$(jq -s length "$RECORD")" 0
+	CSC_NOW=abc run --separate-stderr csc-generate --batch <<<"$(jq -c . "$REQ")"
+	assert_failure 78
+	assert_output ''
+	assert_equal "$(jq -s length "$RECORD")" 0
+}
+
 @test "ANTHROPIC_AUTH_TOKEN alone is sent as a bearer token, and never recorded" {
 	ANTHROPIC_AUTH_TOKEN=tok-bearer-secret-42 run --separate-stderr env -u ANTHROPIC_API_KEY csc-generate -v <"$REQ"
 	assert_success
