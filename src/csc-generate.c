@@ -450,17 +450,20 @@ fail:
 /* --- one request -------------------------------------------------------- */
 
 /* Whether the API refused the request for its structured output (a
- * model without it): then a forced tool carries the same schema. */
+ * model without it): then a forced tool carries the same schema.  That
+ * is a 400 invalid_request_error naming the structured-output parameter
+ * itself ("output_config.format: Extra inputs are not permitted"); one
+ * naming anything else, even inside the schema, is a real error. */
 static int
 no_structured_output(const struct generator *g)
 {
-	const char *m = err_message();
+	const char *p = g->api.error_param;
 
-	return (!g->cfg.tool &&
+	return (!g->cfg.tool && g->api.error_status == 400 &&
 	    strcmp(g->api.error_type, "invalid_request_error") == 0 &&
-	    (strstr(m, "output_config") != NULL ||
-	        strstr(m, "output_format") != NULL ||
-	        strstr(m, "structured output") != NULL));
+	    (strcmp(p, "output_config") == 0 ||
+	        strcmp(p, "output_config.format") == 0 ||
+	        strcmp(p, "output_format") == 0));
 }
 
 /* Ask for JOB's bundle; with structured output first, and through the
