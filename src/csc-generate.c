@@ -593,23 +593,29 @@ batch_read(struct generator *g, struct batch *b)
 		}
 		if (r == 0)
 			return (0);
+		if (b->n == BATCH_LINES_MAX) {
+			/* This line's own error, kept quietly for its error
+			 * line, gives way to the batch's: the one reported. */
+			cJSON_Delete(doc);
+			err_clear();
+			err_set(EX_DATAERR, "more than %d requests in one batch",
+			    BATCH_LINES_MAX);
+			return (-1);
+		}
 		if (b->n == b->alloc) {
 			size_t na = b->alloc ? b->alloc * 2 : 16;
 			cJSON **nd;
 			struct job *nj;
 
-			if (na > BATCH_LINES_MAX) {
-				cJSON_Delete(doc);
-				err_set(EX_DATAERR, "more than %d requests in one "
-				                    "batch", BATCH_LINES_MAX);
-				return (-1);
-			}
+			if (na > BATCH_LINES_MAX)
+				na = BATCH_LINES_MAX;
 			if ((nd = realloc(b->docs, na * sizeof(*nd))) != NULL)
 				b->docs = nd;
 			if ((nj = realloc(b->jobs, na * sizeof(*nj))) != NULL)
 				b->jobs = nj;
 			if (nd == NULL || nj == NULL) {
 				cJSON_Delete(doc);
+				err_clear();
 				err_set(EX_SOFTWARE, "out of memory");
 				return (-1);
 			}

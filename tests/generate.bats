@@ -762,6 +762,25 @@ batch_input() {
 	assert_equal "$(jq -s length "$RECORD")" 0
 }
 
+@test "--batch takes 100000 lines, each bad line its own error line; 100001 exit 65 saying so, nothing sent" {
+	# Lines that are not JSON: no batch is sent for them, so the limit is
+	# checked without a 100000-request batch.
+	seq 100000 | sed 's/.*/not json/' >"$T/max.jsonl"
+	run --separate-stderr csc-generate --batch <"$T/max.jsonl"
+	assert_success
+	assert_equal "$stderr" ''
+	assert_equal "${#lines[@]}" 100000
+	assert_equal "$(jq -c 'select(.error.type != "invalid_request")' <<<"$output" | wc -l)" 0
+	assert_equal "${lines[99999]}" \
+		'{"custom_id":"line-100000","error":{"type":"invalid_request","message":"standard input line 100000: invalid JSON near byte 0"}}'
+	printf 'not json\n' >>"$T/max.jsonl"
+	run --separate-stderr csc-generate --batch <"$T/max.jsonl"
+	assert_failure 65
+	assert_output ''
+	assert_equal "$stderr" 'csc-generate: more than 100000 requests in one batch'
+	assert_equal "$(jq -s length "$RECORD")" 0
+}
+
 @test "--batch: a failed create or results download is retried; a create that keeps failing exits 69 with nothing on stdout" {
 	batch_input | head -n 2 >"$T/in.jsonl"
 	faults '[{"match": {"path": "/v1/messages/batches", "method": "POST"}, "fault": "server_error", "times": 1},
