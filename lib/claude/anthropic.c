@@ -314,7 +314,7 @@ report(struct call *c, const struct http_response *resp, const char *what)
 	/* on_body stopped the transfer because the parser refused the
 	 * stream: its reason, not the transport's "stopped by the reader". */
 	if (resp->aborted && c->sse != NULL && sse_error(c->sse)[0] != '\0') {
-		snprintf(c->a->error_type, sizeof(c->a->error_type), "%s",
+		snprintf(a->error_type, sizeof(a->error_type), "%s",
 		    "stream_error");
 		err_set(EX_UNAVAILABLE, "Claude %s: the event stream was "
 		                        "refused: %s (after %d attempt%s)",
@@ -325,12 +325,12 @@ report(struct call *c, const struct http_response *resp, const char *what)
 		    "Claude %s: %s in the stream: %.300s (after %d attempt%s)",
 		    what, type, msg, resp->attempts, resp->attempts == 1 ? "" : "s");
 	} else if (resp->transport_error) {
-		snprintf(c->a->error_type, sizeof(c->a->error_type), "%s",
+		snprintf(a->error_type, sizeof(a->error_type), "%s",
 		    "connection_error");
 		err_set(EX_UNAVAILABLE, "Claude %s: %s (after %d attempt%s)", what,
 		    resp->error, resp->attempts, resp->attempts == 1 ? "" : "s");
 	} else if (resp->status >= 200 && resp->status < 300) {
-		snprintf(c->a->error_type, sizeof(c->a->error_type), "%s",
+		snprintf(a->error_type, sizeof(a->error_type), "%s",
 		    "stream_error");
 		err_set(EX_UNAVAILABLE, "Claude %s: the stream ended before the "
 		                        "message did (after %d attempt%s)",
