@@ -103,18 +103,6 @@ parse_args(int argc, char *argv[])
 	return (-1);
 }
 
-/* The clock, or (time_t)-1 after reporting a bad CSC_NOW. */
-static time_t
-now(void)
-{
-	time_t t = clock_now();
-
-	if (t == (time_t)-1)
-		err_set(EX_CONFIG, "CSC_NOW must be seconds since the epoch, "
-		    "not '%s'", getenv("CSC_NOW"));
-	return (t);
-}
-
 /* Print DOC, taking it; -1 if it is NULL or cannot be written. */
 static int
 emit(cJSON *doc)
@@ -134,13 +122,10 @@ run_request(const struct interview *q)
 {
 	cJSON *req, *out = NULL;
 	size_t limit;
-	time_t t;
 
 	if (jsonio_limit(&limit) || (req = jsonio_read(stdin, limit)) == NULL)
 		return (-1);
-	t = now();
-	if (t != (time_t)-1)
-		interview_request(q, req, t, &out);
+	interview_request(q, req, clock_now(), &out);
 	cJSON_Delete(req);
 	return (emit(out));
 }
@@ -149,11 +134,7 @@ run_request(const struct interview *q)
 static int
 run_start(const struct interview *q)
 {
-	time_t t = now();
-
-	if (t == (time_t)-1)
-		return (-1);
-	return (emit(interview_start(q, t)));
+	return (emit(interview_start(q, clock_now())));
 }
 
 /* csc-ask answer TEXT < state.json: TEXT for the current step. */
@@ -162,17 +143,15 @@ run_answer(const struct interview *q, const char *text)
 {
 	cJSON *state, *msg, *out = NULL;
 	size_t limit;
-	time_t t;
 
 	if (jsonio_limit(&limit) ||
 	    (state = jsonio_read(stdin, limit)) == NULL)
 		return (-1);
 	msg = cJSON_CreateString(text);
-	t = now();
 	if (msg == NULL)
 		err_set(EX_SOFTWARE, "out of memory");
-	else if (t != (time_t)-1)
-		interview_answer(q, state, msg, 0, t, &out);
+	else
+		interview_answer(q, state, msg, 0, clock_now(), &out);
 	cJSON_Delete(msg);
 	cJSON_Delete(state);
 	return (emit(out));
@@ -244,6 +223,8 @@ main(int argc, char *argv[])
 		usage(stderr);
 		return (EX_USAGE);
 	}
+	if (clock_init())
+		return (err_code());
 	rc = run(verb, argv[argc - 1]);
 	if ((ferror(stdout) || fclose(stdout)) && rc == 0) {
 		err_set(EX_IOERR, "writing output: %s", strerror(errno));

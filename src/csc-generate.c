@@ -450,17 +450,20 @@ fail:
 /* --- one request -------------------------------------------------------- */
 
 /* Whether the API refused the request for its structured output (a
- * model without it): then a forced tool carries the same schema. */
+ * model without it): then a forced tool carries the same schema.  That
+ * is a 400 invalid_request_error naming the structured-output parameter
+ * itself ("output_config.format: Extra inputs are not permitted"); one
+ * naming anything else, even inside the schema, is a real error. */
 static int
 no_structured_output(const struct generator *g)
 {
-	const char *m = err_message();
+	const char *p = g->api.error_param;
 
-	return (!g->cfg.tool &&
+	return (!g->cfg.tool && g->api.error_status == 400 &&
 	    strcmp(g->api.error_type, "invalid_request_error") == 0 &&
-	    (strstr(m, "output_config") != NULL ||
-	        strstr(m, "output_format") != NULL ||
-	        strstr(m, "structured output") != NULL));
+	    (strcmp(p, "output_config") == 0 ||
+	        strcmp(p, "output_config.format") == 0 ||
+	        strcmp(p, "output_format") == 0));
 }
 
 /* Ask for JOB's bundle; with structured output first, and through the
@@ -593,23 +596,29 @@ batch_read(struct generator *g, struct batch *b)
 		}
 		if (r == 0)
 			return (0);
+		if (b->n == BATCH_LINES_MAX) {
+			/* This line's own error, kept quietly for its error
+			 * line, gives way to the batch's: the one reported. */
+			cJSON_Delete(doc);
+			err_clear();
+			err_set(EX_DATAERR, "more than %d requests in one batch",
+			    BATCH_LINES_MAX);
+			return (-1);
+		}
 		if (b->n == b->alloc) {
 			size_t na = b->alloc ? b->alloc * 2 : 16;
 			cJSON **nd;
 			struct job *nj;
 
-			if (na > BATCH_LINES_MAX) {
-				cJSON_Delete(doc);
-				err_set(EX_DATAERR, "more than %d requests in one "
-				                    "batch", BATCH_LINES_MAX);
-				return (-1);
-			}
+			if (na > BATCH_LINES_MAX)
+				na = BATCH_LINES_MAX;
 			if ((nd = realloc(b->docs, na * sizeof(*nd))) != NULL)
 				b->docs = nd;
 			if ((nj = realloc(b->jobs, na * sizeof(*nj))) != NULL)
 				b->jobs = nj;
 			if (nd == NULL || nj == NULL) {
 				cJSON_Delete(doc);
+				err_clear();
 				err_set(EX_SOFTWARE, "out of memory");
 				return (-1);
 			}
@@ -837,6 +846,8 @@ main(int argc, char *argv[])
 	memset(&g, 0, sizeof(g));
 	if ((r = parse_options(argc, argv, &g.o)) <= 0)
 		return (r == 0 ? 0 : err_code());
+	if (clock_init())
+		return (err_code());
 	if (generator_init(&g) == 0)
 		rc = g.o.batch ? generate_batch(&g) : generate_one(&g);
 	anthropic_free(&g.api);

@@ -192,8 +192,9 @@ presign_document(struct presigner *p, const struct options *o, cJSON *doc)
 		err_set(EX_DATAERR, "input: \"files\" must be an array");
 		return (-1);
 	}
-	if (now == (time_t)-1 || clock_rfc3339(now + o->expires, expires_at)) {
-		err_set(EX_CONFIG, "CSC_NOW must be seconds since the epoch");
+	if (clock_rfc3339(now + o->expires, expires_at)) {
+		err_set(EX_CONFIG, "the expiry time (now + %u s) is out of range",
+		    o->expires);
 		return (-1);
 	}
 	cJSON_ArrayForEach(file, files) {
@@ -260,10 +261,6 @@ presign_operands(struct presigner *p, const struct options *o, int n,
 	int i, rc = -1;
 
 	buf_init(&out, (size_t)1 << 30);
-	if (now == (time_t)-1) {
-		err_set(EX_CONFIG, "CSC_NOW must be seconds since the epoch");
-		goto done;
-	}
 	for (i = 0; i < n; i++) {
 		if (strncmp(uris[i], "s3://", 5) != 0 ||
 		    (key = strchr(uris[i] + 5, '/')) == NULL || key[1] == '\0') {
@@ -299,6 +296,8 @@ main(int argc, char *argv[])
 	memset(&o, 0, sizeof(o));
 	if ((first = parse_options(argc, argv, &o)) <= 0)
 		return (first == 0 ? 0 : err_code());
+	if (clock_init())
+		return (err_code());
 	if (presigner_init(&p, o.method, o.expires) == 0)
 		rc = first < argc
 		         ? presign_operands(&p, &o, argc - first, argv + first)

@@ -496,6 +496,8 @@ main(int argc, char *argv[])
 		return (first == 0 ? 0 : err_code());
 	if (parse_command(argc - first, argv + first, &o))
 		return (err_code());
+	if (clock_init())
+		return (err_code());
 	if (o.ids_from_stdin && ids_from(&o, &in))
 		goto done;
 	if (o.c->reads_stdin && read_stdin(o.c, &in))

@@ -90,6 +90,26 @@ questions_with() {
 	assert_equal "$stderr" "csc-ask: CSC_NOW must be seconds since the epoch, not 'yesterday'"
 }
 
+@test "a bad CSC_NOW is refused up front by every verb that reads the clock, before the input" {
+	local state now
+	state=$(csc-ask start)
+	for now in abc -1 ' 5' 5x 99999999999999999999; do
+		printf 'CSC_NOW=%s\n' "$now"
+		CSC_NOW=$now run -78 --separate-stderr csc-ask answer vfirewall <<<"$state"
+		assert_output ""
+		assert_equal "$stderr" "csc-ask: CSC_NOW must be seconds since the epoch, not '$now'"
+		# The request form too, even with input that is not JSON at all:
+		# the setting is checked first.
+		CSC_NOW=$now run -78 --separate-stderr csc-ask <<<'not json'
+		assert_output ""
+		assert_equal "$stderr" "csc-ask: CSC_NOW must be seconds since the epoch, not '$now'"
+	done
+	# After 9999-12-31T23:59:59Z a time has no RFC 3339 form: refused too.
+	CSC_NOW=253402300800 run -78 --separate-stderr csc-ask start
+	assert_output ""
+	assert_equal "$stderr" "csc-ask: CSC_NOW must be seconds since the epoch, not '253402300800'"
+}
+
 @test "a full interview with names, numbers, odd case and spacing ends in service_data" {
 	csc-ask start >"$T/1.json"
 	say "$T/1.json" 1 '"  vfirewall "' "$T/2.json"

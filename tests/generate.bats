@@ -177,6 +177,21 @@ micro() {
 	assert_equal "$(jq -r .request_id <<<"$output")" req_canned
 }
 
+@test "an event larger than the parser takes is reported as that, exit 69, nothing on stdout" {
+	mkdir "$T/canned"
+	# One data line of 4 MiB and a few bytes: over SSE_EVENT_MAX (4 MiB).
+	{
+		printf 'event: message_start\ndata: {"type":"message_start","pad":"'
+		head -c 4194304 /dev/zero | tr '\0' a
+		printf '"}\n\n'
+	} >"$T/big.sse"
+	start_server "$T/canned" python3 "$FIX/canned.py" --reply "$T/big.sse" --content-type text/event-stream
+	ANTHROPIC_BASE_URL="http://127.0.0.1:$(cat "$T/canned/port")" run --separate-stderr csc-generate <"$REQ"
+	assert_failure 69
+	assert_output ''
+	assert_equal "$stderr" 'csc-generate: Claude messages: the event stream was refused: line longer than 4194304 bytes (after 1 attempt)'
+}
+
 @test "--help, --version and a bad command line" {
 	run --separate-stderr csc-generate --help
 	assert_success
@@ -232,6 +247,18 @@ micro() {
 	assert_equal "$(jq -r .model <<<"$output")" claude-haiku-4-5
 	: >"$RECORD"
 	CSC_MAX_TOKENS=lots run --separate-stderr csc-generate <"$REQ"
+	assert_failure 78
+	assert_output ''
+	assert_equal "$(jq -s length "$RECORD")" 0
+}
+
+@test "a bad CSC_NOW exits 78 with one line naming it, before any request" {
+	CSC_NOW=abc run --separate-stderr csc-generate <"$REQ"
+	assert_failure 78
+	assert_output ''
+	assert_equal "$stderr" "csc-generate: CSC_NOW must be seconds since the epoch, not 'abc'"
+	assert_equal "$(jq -s length "$RECORD")" 0
+	CSC_NOW=abc run --separate-stderr csc-generate --batch <<<"$(jq -c . "$REQ")"
 	assert_failure 78
 	assert_output ''
 	assert_equal "$(jq -s length "$RECORD")" 0
@@ -547,6 +574,47 @@ refused_once() {
 		'{"message": "scripted: messages is wrong"}'
 }
 
+@test "a 400 refusing output_config.format itself is asked again through the tool, streamed and not" {
+	local s
+	for s in true false; do
+		echo "stream=$s"
+		: >"$RECORD"
+		faults "[$(rule bad_request "$s" '{"times": 1, "message": "output_config.format: Extra inputs are not permitted"}')]"
+		# shellcheck disable=SC2046 # mode prints one word or nothing
+		run --separate-stderr csc-generate $(mode "$s") <"$REQ"
+		assert_success
+		assert_equal "$stderr" ''
+		assert_bundle "$output"
+		assert_equal "$(jq -r .stop_reason <<<"$output")" tool_use
+		assert_equal "$(jq -s -c 'map(.body | [has("output_config"), .tool_choice.name])' "$RECORD")" \
+			'[[true,null],[false,"write_bundle"]]'
+	done
+}
+
+@test "other 400 invalid_request_errors, and output_config refused with another status, do not fall back to the tool" {
+	local msg
+	# Another parameter, a problem inside the schema, no parameter at all.
+	for msg in 'messages.0.content: Field required' \
+		"output_config.format.schema: For 'object' type, 'additionalProperties' must be explicitly set to false" \
+		'scripted: output_config is wrong'; do
+		echo "message: $msg"
+		: >"$RECORD"
+		faults "[$(rule bad_request true "$(jq -nc --arg m "$msg" '{times: 1, message: $m}')")]"
+		run --separate-stderr csc-generate <"$REQ"
+		assert_failure 65
+		assert_output ''
+		assert_equal "$stderr" "csc-generate: Claude messages: HTTP 400 invalid_request_error: $msg (after 1 attempt)"
+		assert_equal "$(requests /v1/messages)" 1
+	done
+	: >"$RECORD"
+	faults "[$(rule status true '{"times": 1, "status": 422, "error_type": "invalid_request_error", "message": "output_config.format: Extra inputs are not permitted"}')]"
+	run --separate-stderr csc-generate <"$REQ"
+	assert_failure 65
+	assert_output ''
+	assert_equal "$stderr" 'csc-generate: Claude messages: HTTP 422 invalid_request_error: output_config.format: Extra inputs are not permitted (after 1 attempt)'
+	assert_equal "$(requests /v1/messages)" 1
+}
+
 @test "stop_reason max_tokens is a failure naming max_tokens, not a truncated bundle" {
 	refused_once max_tokens 69 'Claude stopped at max_tokens .*CSC_MAX_TOKENS'
 }
@@ -711,6 +779,25 @@ batch_input() {
 	run --separate-stderr csc-generate --batch <"$T/bad.jsonl"
 	assert_success
 	assert_equal "$(jq -s -c 'map([.custom_id, .error.type])' <<<"$output")" '[["line-1","invalid_request"],["b","invalid_request"]]'
+	assert_equal "$(jq -s length "$RECORD")" 0
+}
+
+@test "--batch takes 100000 lines, each bad line its own error line; 100001 exit 65 saying so, nothing sent" {
+	# Lines that are not JSON: no batch is sent for them, so the limit is
+	# checked without a 100000-request batch.
+	seq 100000 | sed 's/.*/not json/' >"$T/max.jsonl"
+	run --separate-stderr csc-generate --batch <"$T/max.jsonl"
+	assert_success
+	assert_equal "$stderr" ''
+	assert_equal "${#lines[@]}" 100000
+	assert_equal "$(jq -c 'select(.error.type != "invalid_request")' <<<"$output" | wc -l)" 0
+	assert_equal "${lines[99999]}" \
+		'{"custom_id":"line-100000","error":{"type":"invalid_request","message":"standard input line 100000: invalid JSON near byte 0"}}'
+	printf 'not json\n' >>"$T/max.jsonl"
+	run --separate-stderr csc-generate --batch <"$T/max.jsonl"
+	assert_failure 65
+	assert_output ''
+	assert_equal "$stderr" 'csc-generate: more than 100000 requests in one batch'
 	assert_equal "$(jq -s length "$RECORD")" 0
 }
 

@@ -202,6 +202,17 @@ fails_cleanly() {
 	fails_cleanly 78 "csc-presign: CSC_URL_TTL must be 1..604800 seconds, not '999999'"
 }
 
+@test "a bad CSC_NOW is a configuration error (78), for operands and for documents" {
+	CSC_NOW=abc run --separate-stderr csc-presign s3://csc-code/a.txt
+	assert_failure 78
+	assert_output ''
+	assert_equal "$stderr" "csc-presign: CSC_NOW must be seconds since the epoch, not 'abc'"
+	CSC_NOW=abc run --separate-stderr csc-presign <<<'{"bucket":"csc-code","files":[{"key":"a"}]}'
+	assert_failure 78
+	assert_output ''
+	assert_equal "$stderr" "csc-presign: CSC_NOW must be seconds since the epoch, not 'abc'"
+}
+
 @test "an operand that is not s3://BUCKET/KEY is a usage error, and nothing is printed" {
 	run --separate-stderr csc-presign s3://b-1/good "https://b-1/k"
 	fails_cleanly 64 "csc-presign: 'https://b-1/k' is not s3://BUCKET/KEY"

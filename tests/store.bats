@@ -460,6 +460,19 @@ EOF
 	assert_failure 78
 }
 
+@test "a bad CSC_NOW exits 78 with one line naming it, before any request" {
+	local before
+	before=$(wc -l <"$STACK_DIR/dynamodb-requests.jsonl")
+	CSC_NOW=abc run --separate-stderr csc-store list-jobs
+	assert_failure 78
+	assert_output ''
+	assert_equal "$stderr" "csc-store: CSC_NOW must be seconds since the epoch, not 'abc'"
+	CSC_NOW=abc run --separate-stderr csc-store start <<<'{"action":"start"}'
+	assert_failure 78
+	assert_output ''
+	assert_equal "$(wc -l <"$STACK_DIR/dynamodb-requests.jsonl")" "$before"
+}
+
 @test "throttling, 5xx and dropped connections on some requests are retried; the bundle is stored" {
 	local sid cid
 	sid=$(new_id) cid=$(new_id)

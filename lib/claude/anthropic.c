@@ -133,7 +133,7 @@ show_progress(struct call *c, int last)
 		return;
 	if (last) {
 		if (c->progress_shown)
-			fputs("\r\033[K", stderr);
+			err_progress(NULL);
 		return;
 	}
 	if (now - c->shown_ms < 200)
@@ -144,7 +144,7 @@ show_progress(struct call *c, int last)
 	 * bytes of JSON per token. */
 	if ((tokens = msgstream_output_tokens(c->ms)) <= 1)
 		tokens = (long)(c->received / 4);
-	fprintf(stderr, "\rcsc-generate: ~%ld tokens, %.1f s", tokens,
+	err_progress("~%ld tokens, %.1f s", tokens,
 	    (double)(now - c->started_ms) / 1000.0);
 }
 
@@ -287,24 +287,50 @@ error_class(const char *type, long status, const char *msg)
 	return (EX_UNAVAILABLE);
 }
 
+/* The parameter MSG names in the API's "PARAM: problem" form (a dotted
+ * path of letters, digits and '_'), into OUT; "" if it names none. */
+static void
+error_param(const char *msg, char *out, size_t size)
+{
+	size_t n = strspn(msg, "abcdefghijklmnopqrstuvwxyz"
+	                       "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.");
+
+	out[0] = '\0';
+	if (n > 0 && n < size && msg[n] == ':' && msg[n + 1] == ' ')
+		snprintf(out, size, "%.*s", (int)n, msg);
+}
+
 static void
 report(struct call *c, const struct http_response *resp, const char *what)
 {
+	struct anthropic *a = c->a;
 	char type[64], msg[512];
 
 	answer_error(c, resp, type, sizeof(type), msg, sizeof(msg));
-	snprintf(c->a->error_type, sizeof(c->a->error_type), "%s", type);
-	if (type[0] != '\0' && resp->aborted) {
+	snprintf(a->error_type, sizeof(a->error_type), "%s", type);
+	a->error_status = resp->transport_error ? 0 : resp->status;
+	if (a->error_status == 400)
+		error_param(msg, a->error_param, sizeof(a->error_param));
+	/* on_body stopped the transfer because the parser refused the
+	 * stream: its reason, not the transport's "stopped by the reader". */
+	if (resp->aborted && c->sse != NULL && sse_error(c->sse)[0] != '\0') {
+		snprintf(a->error_type, sizeof(a->error_type), "%s",
+		    "stream_error");
+		err_set(EX_UNAVAILABLE, "Claude %s: the event stream was "
+		                        "refused: %s (after %d attempt%s)",
+		    what, sse_error(c->sse), resp->attempts,
+		    resp->attempts == 1 ? "" : "s");
+	} else if (type[0] != '\0' && resp->aborted) {
 		err_set(error_class(type, 0, msg),
 		    "Claude %s: %s in the stream: %.300s (after %d attempt%s)",
 		    what, type, msg, resp->attempts, resp->attempts == 1 ? "" : "s");
 	} else if (resp->transport_error) {
-		snprintf(c->a->error_type, sizeof(c->a->error_type), "%s",
+		snprintf(a->error_type, sizeof(a->error_type), "%s",
 		    "connection_error");
 		err_set(EX_UNAVAILABLE, "Claude %s: %s (after %d attempt%s)", what,
 		    resp->error, resp->attempts, resp->attempts == 1 ? "" : "s");
 	} else if (resp->status >= 200 && resp->status < 300) {
-		snprintf(c->a->error_type, sizeof(c->a->error_type), "%s",
+		snprintf(a->error_type, sizeof(a->error_type), "%s",
 		    "stream_error");
 		err_set(EX_UNAVAILABLE, "Claude %s: the stream ended before the "
 		                        "message did (after %d attempt%s)",
@@ -359,7 +385,8 @@ send_call(struct call *c, const char *method, const char *url,
 	c->http.ctx = c;
 	c->http.on_body = c->stream ? on_body : NULL;
 	c->http.label = what;
-	a->request_id[0] = a->error_type[0] = '\0';
+	a->request_id[0] = a->error_type[0] = a->error_param[0] = '\0';
+	a->error_status = 0;
 	rc = http_do(&c->http, resp, &policy);
 	show_progress(c, 1);
 	{

@@ -35,7 +35,16 @@ struct anthropic {
 	long timeout_ms;  /* one attempt, CSC_TIMEOUT_MS, default 10 min */
 	int progress;     /* report streaming progress on stderr */
 	char request_id[128]; /* of the last answer, "" if none */
-	char error_type[64];  /* the last error's type, "" if none */
+	/* The last failed call, for callers that handle a failure by kind
+	 * rather than by its message: */
+	char error_type[64];   /* error.type, "" if none */
+	long error_status;     /* the HTTP status of an error answer; 0 for
+	                        * transport and stream failures, or none */
+	char error_param[64];  /* the request parameter a 400's error.message
+	                        * starts with, in the API's "PARAM: problem"
+	                        * form ("output_config.format" of
+	                        * "output_config.format: Extra inputs are not
+	                        * permitted"); "" if it names none */
 };
 
 /* anthropic_init(a): read the configuration.  Returns 0, or -1 after

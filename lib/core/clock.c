@@ -6,21 +6,55 @@
 #include <time.h>
 
 #include "clock.h"
+#include "err.h"
 
-time_t
-clock_now(void)
+/* 9999-12-31T23:59:59Z: later times do not fit clock_rfc3339's form. */
+#define CLOCK_MAX 253402300799LL
+
+static int s_resolved; /* CSC_NOW has been read */
+static int s_pinned;   /* it is set, and s_now holds it */
+static time_t s_now;
+
+/* Read CSC_NOW into s_pinned and s_now.  Returns 0, or -1 if it is set
+ * but is not an integer 0..CLOCK_MAX (the clock is then not pinned). */
+static int
+resolve(void)
 {
 	const char *s = getenv("CSC_NOW");
 	char *end;
 	long long v;
 
+	s_resolved = 1;
+	s_pinned = 0;
 	if (s == NULL || *s == '\0')
-		return (time(NULL));
+		return (0);
 	errno = 0;
 	v = strtoll(s, &end, 10);
-	if (errno != 0 || *end != '\0' || v < 0 || !isdigit((unsigned char)*s))
-		return ((time_t)-1);
-	return ((time_t)v);
+	if (errno != 0 || *end != '\0' || !isdigit((unsigned char)*s) ||
+	    v > CLOCK_MAX)
+		return (-1);
+	s_pinned = 1;
+	s_now = (time_t)v;
+	return (0);
+}
+
+int
+clock_init(void)
+{
+	if (resolve()) {
+		err_set(EX_CONFIG, "CSC_NOW must be seconds since the epoch, "
+		                   "not '%s'", getenv("CSC_NOW"));
+		return (-1);
+	}
+	return (0);
+}
+
+time_t
+clock_now(void)
+{
+	if (!s_resolved)
+		(void)resolve(); /* no clock_init(): a bad CSC_NOW is ignored */
+	return (s_pinned ? s_now : time(NULL));
 }
 
 static int

@@ -10,8 +10,16 @@
 #include <stddef.h>
 #include <time.h>
 
-/* clock_now(): CSC_NOW if set and valid, else time(NULL).  Returns
- * (time_t)-1 if CSC_NOW is set but is not a non-negative integer. */
+/* clock_init(): read CSC_NOW once; every program's main() calls it before
+ * any work, so a bad value stops the run before a request is sent.
+ * Returns 0, or -1 after err_set(EX_CONFIG, ...) if CSC_NOW is set but is
+ * not whole seconds from 0 to 9999-12-31T23:59:59Z (so a pinned time can
+ * always be shown by clock_rfc3339). */
+int clock_init(void);
+
+/* clock_now(): the time pinned by CSC_NOW, else time(NULL).  Never fails:
+ * after clock_init() succeeded CSC_NOW is known good; without it (unit
+ * drivers), CSC_NOW is read here and a bad value means the real clock. */
 time_t clock_now(void);
 
 /* clock_amz_date(t, out): "YYYYMMDDTHHMMSSZ" (SigV4's X-Amz-Date), UTC.

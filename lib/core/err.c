@@ -116,3 +116,19 @@ err_debug(const char *fmt, ...)
 	va_end(ap);
 	fprintf(stderr, "%s: %s\n", s_progname, msg);
 }
+
+void
+err_progress(const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	if (fmt == NULL) {
+		fputs("\r\033[K", stderr); /* back to the start, erase */
+		return;
+	}
+	va_start(ap, fmt);
+	format_line(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\r%s: %s", s_progname, msg);
+}

@@ -25,8 +25,8 @@ store_put_conversation(struct store *st, const cJSON *state)
 	const cJSON *ver = cJSON_GetObjectItemCaseSensitive(state, "version");
 	const char *id = jsonio_string(state, "conversation_id");
 	const char *exp = jsonio_string(state, "expires_at");
-	cJSON *plain = NULL, *item = NULL, *req = NULL, *resp = NULL;
-	cJSON *stored = NULL, *out = NULL, *vals, *v;
+	cJSON *plain = NULL, *item = NULL, *key = NULL, *req = NULL;
+	cJSON *resp = NULL, *stored = NULL, *out = NULL, *vals, *v;
 	time_t expires;
 	char cond[64];
 	int r;
@@ -62,37 +62,35 @@ store_put_conversation(struct store *st, const cJSON *state)
 		if (store_doc_set(plain, "expires_at", cJSON_CreateNumber((double)expires)))
 			goto nomem;
 	}
-	if ((item = ddbjson_marshal_item(plain)) == NULL)
+	if ((item = ddbjson_marshal_item(plain)) == NULL ||
+	    (key = store_item_key("CONVERSATION", id, "DATA")) == NULL)
 		goto done;
-	{
-		cJSON *k = store_item_key("CONVERSATION", id, "DATA");
-
-		if (k == NULL)
-			goto done;
-		cJSON_AddItemToObject(item, "pk",
-		    cJSON_DetachItemFromObject(k, "pk"));
-		cJSON_AddItemToObject(item, "sk",
-		    cJSON_DetachItemFromObject(k, "sk"));
-		cJSON_Delete(k);
-	}
+	/* The item carries its key: pk and sk move over from KEY. */
+	if (store_doc_set(item, "pk", cJSON_DetachItemFromObject(key, "pk")) ||
+	    store_doc_set(item, "sk", cJSON_DetachItemFromObject(key, "sk")))
+		goto nomem;
 	/* Version N may only follow N - 1: of two writers that read the
 	 * same state, one wins. */
-	if ((req = cJSON_CreateObject()) == NULL)
+	if ((req = cJSON_CreateObject()) == NULL ||
+	    !cJSON_AddStringToObject(req, "TableName", st->table) ||
+	    !cJSON_AddItemReferenceToObject(req, "Item", item))
 		goto nomem;
-	cJSON_AddStringToObject(req, "TableName", st->table);
-	cJSON_AddItemReferenceToObject(req, "Item", item);
 	if (ver->valuedouble == 1) {
-		cJSON_AddStringToObject(req, "ConditionExpression",
-		    "attribute_not_exists(pk)");
+		if (!cJSON_AddStringToObject(req, "ConditionExpression",
+		        "attribute_not_exists(pk)"))
+			goto nomem;
 	} else {
+		/* At most 1e15 - 1: 16 digits, well within COND. */
 		snprintf(cond, sizeof(cond), "%.0f", ver->valuedouble - 1);
-		cJSON_AddStringToObject(req, "ConditionExpression",
-		    "#version = :previous");
-		vals = cJSON_AddObjectToObject(req, "ExpressionAttributeValues");
-		v = cJSON_AddObjectToObject(vals, ":previous");
-		cJSON_AddStringToObject(v, "N", cond);
-		v = cJSON_AddObjectToObject(req, "ExpressionAttributeNames");
-		if (!cJSON_AddStringToObject(v, "#version", "version"))
+		if (!cJSON_AddStringToObject(req, "ConditionExpression",
+		        "#version = :previous") ||
+		    (vals = cJSON_AddObjectToObject(req,
+		         "ExpressionAttributeValues")) == NULL ||
+		    (v = cJSON_AddObjectToObject(vals, ":previous")) == NULL ||
+		    !cJSON_AddStringToObject(v, "N", cond) ||
+		    (v = cJSON_AddObjectToObject(req,
+		         "ExpressionAttributeNames")) == NULL ||
+		    !cJSON_AddStringToObject(v, "#version", "version"))
 			goto nomem;
 	}
 	r = ddb_call(&st->ddb, "PutItem", req, &resp,
@@ -124,6 +122,7 @@ done:
 	cJSON_Delete(stored);
 	cJSON_Delete(resp);
 	cJSON_Delete(req);
+	cJSON_Delete(key);
 	cJSON_Delete(item);
 	cJSON_Delete(plain);
 	return (out);
@@ -175,15 +174,16 @@ delete_item(struct store *st, cJSON *key, int *existed)
 	cJSON *req = cJSON_CreateObject(), *resp = NULL;
 	int rc = -1;
 
-	if (req == NULL || key == NULL) {
+	/* KEY goes in last: until it is in REQ, it is freed here. */
+	if (req == NULL || key == NULL ||
+	    !cJSON_AddStringToObject(req, "TableName", st->table) ||
+	    !cJSON_AddStringToObject(req, "ReturnValues", "ALL_OLD") ||
+	    !cJSON_AddItemToObject(req, "Key", key)) {
 		cJSON_Delete(key);
 		cJSON_Delete(req);
 		store_oom();
 		return (-1);
 	}
-	cJSON_AddStringToObject(req, "TableName", st->table);
-	cJSON_AddItemToObject(req, "Key", key);
-	cJSON_AddStringToObject(req, "ReturnValues", "ALL_OLD");
 	if (ddb_call(&st->ddb, "DeleteItem", req, &resp, NULL) == 0) {
 		*existed = cJSON_GetObjectItemCaseSensitive(resp, "Attributes") !=
 		           NULL;
