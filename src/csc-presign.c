@@ -288,21 +288,25 @@ int
 main(int argc, char *argv[])
 {
 	struct options o;
+	struct aws_client aws;
 	struct presigner p;
 	int first, rc = -1;
 
 	err_init(argv[0]);
 	signal(SIGPIPE, SIG_IGN);
 	memset(&o, 0, sizeof(o));
+	memset(&p, 0, sizeof(p));
 	if ((first = parse_options(argc, argv, &o)) <= 0)
 		return (first == 0 ? 0 : err_code());
 	if (clock_init())
 		return (err_code());
-	if (presigner_init(&p, o.method, o.expires) == 0)
+	if (aws_client_init(&aws) == 0 &&
+	    presigner_init(&p, &aws, o.method, o.expires) == 0)
 		rc = first < argc
 		         ? presign_operands(&p, &o, argc - first, argv + first)
 		         : presign_stdin(&p, &o);
 	presigner_free(&p);
+	aws_client_free(&aws);
 	if (ferror(stdout) || fclose(stdout)) {
 		err_set(EX_IOERR, "writing output: %s", strerror(errno));
 		rc = -1;

@@ -40,6 +40,17 @@ setup() {
 	export AWS_MAX_ATTEMPTS=4
 }
 
+# Servers a test starts for itself, in $BATS_TEST_TMPDIR/server-NAME,
+# stop even when the test fails.
+teardown() {
+	local dir
+	for dir in "$BATS_TEST_TMPDIR"/server-*; do
+		if [ -d "$dir" ]; then
+			stop_server "$dir"
+		fi
+	done
+}
+
 new_id() {
 	cat /proc/sys/kernel/random/uuid
 }
@@ -696,6 +707,73 @@ Cisco"
 	assert_failure 73
 	run --separate-stderr csc-store list-jobs
 	refute_output --partial "$cid"
+}
+
+# from_container DIR COMMAND...: COMMAND with no credentials but those of
+# the container credentials endpoint (metadata.py) started in DIR.
+from_container() {
+	local port
+	port=$(cat "$1/port")
+	shift
+	env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY \
+		AWS_CONTAINER_CREDENTIALS_FULL_URI="http://127.0.0.1:$port/creds" \
+		AWS_CONTAINER_AUTHORIZATION_TOKEN=container-auth-token "$@"
+}
+
+@test "one run that uses DynamoDB and S3 asks the container credentials endpoint once" {
+	local sid cid meta s3n ddbn
+	sid=$(new_id) cid=$(new_id)
+	meta="$BATS_TEST_TMPDIR/server-metadata"
+	mkdir "$meta"
+	start_server "$meta" python3 "$CSC_TOP/tests/servers/metadata.py" --log "$meta/requests.log"
+	# The proxies accept the keys the endpoint hands out (a new one for
+	# every answer: ASIATESTKEY0001, 0002, ...).
+	jq '. + ([range(1; 7)] | map({key: ("ASIATESTKEY000\(.)"),
+		value: {secret: "test-secret-000\(.)", token: "test-session-token-000\(.)"}}) | from_entries)' \
+		"$STACK_DIR/credentials.json" >"$STACK_DIR/credentials.json.tmp"
+	mv "$STACK_DIR/credentials.json.tmp" "$STACK_DIR/credentials.json"
+	bundle "$sid" "$cid" 100 >"$BATS_TEST_TMPDIR/in.json"
+	s3n=$(log_lines s3) ddbn=$(log_lines dynamodb)
+	: >"$meta/requests.log"
+	run --separate-stderr from_container "$meta" csc-store put-code <"$BATS_TEST_TMPDIR/in.json"
+	assert_success
+	assert_equal "$(cat "$meta/requests.log")" "GET /creds"
+	: >"$meta/requests.log"
+	run --separate-stderr from_container "$meta" csc-store get-code --content "$sid" "$cid"
+	assert_success
+	assert_equal "$(cat "$meta/requests.log")" "GET /creds"
+	assert_equal "$(jq -r .files[0].content <<<"$output")" "$(jq -r .files[0].content "$BATS_TEST_TMPDIR/in.json")"
+	# Both services were asked by both runs, each run with its one key.
+	run jq -s -r --argjson n "$s3n" '.[$n:] | map(.access_key) | unique | join(" ")' "$STACK_DIR/s3-requests.jsonl"
+	assert_output 'ASIATESTKEY0001 ASIATESTKEY0002'
+	run jq -s -r --argjson n "$ddbn" '.[$n:] | map(.access_key) | unique | join(" ")' "$STACK_DIR/dynamodb-requests.jsonl"
+	assert_output 'ASIATESTKEY0001 ASIATESTKEY0002'
+}
+
+@test "a 403 refusal is a permission error (77), whether DynamoDB's answer names it or not" {
+	local srv base id
+	srv="$BATS_TEST_TMPDIR/server-scripted"
+	mkdir "$srv"
+	start_server "$srv" python3 "$CSC_TOP/tests/servers/scripted.py"
+	base="http://127.0.0.1:$(cat "$srv/port")"
+	id=$(new_id)
+	# An IAM-enforcing emulator: 403 (AWS itself says 400) with the
+	# __type in the body, or only in the x-amzn-ErrorType header.
+	AWS_ENDPOINT_URL_DYNAMODB="$base/denied" run --separate-stderr csc-store get-conversation "$id"
+	assert_failure 77
+	assert_equal "$stderr" "csc-store: DynamoDB GetItem: AccessDeniedException: User: arn:aws:iam::000000000000:user/csc is not authorized to perform: dynamodb:GetItem"
+	AWS_ENDPOINT_URL_DYNAMODB="$base/denied-header" run --separate-stderr csc-store get-conversation "$id"
+	assert_failure 77
+	assert_equal "$stderr" "csc-store: DynamoDB GetItem: AccessDeniedException: User: arn:aws:iam::000000000000:user/csc is not authorized to perform: dynamodb:GetItem"
+	# A bare 403 without any name (a proxy in front): still a refusal.
+	AWS_ENDPOINT_URL_DYNAMODB="$base/status/403" run --separate-stderr csc-store get-conversation "$id"
+	assert_failure 77
+	assert_equal "$stderr" "csc-store: DynamoDB GetItem: HTTP 403: access denied"
+	# S3's bare 403 too (its named ones are the signature tests').
+	AWS_ENDPOINT_URL_S3="$base/status/403" run --separate-stderr csc-store put-code < <(bundle "$id" "$(new_id)" 10)
+	assert_failure 77
+	[[ "$stderr" == "csc-store: S3 PutObject $id/"*": Forbidden" ]]
+	assert_output ''
 }
 
 # vg ARGS...: run a program under valgrind; exit 99 on any memory error.

@@ -4,10 +4,14 @@
  * metadata) are in aws_remote.c.
  */
 #include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <openssl/crypto.h>
 
@@ -302,16 +306,6 @@ aws_credentials_refresh(struct aws_credentials *c)
 	return (0);
 }
 
-void
-aws_credentials_free(struct aws_credentials *c)
-{
-	digest_free_secret(c->access_key_id);
-	digest_free_secret(c->secret_access_key);
-	digest_free_secret(c->session_token);
-	c->access_key_id = c->secret_access_key = c->session_token = NULL;
-	c->expiration = 0;
-}
-
 char *
 aws_region(void)
 {
@@ -325,6 +319,53 @@ aws_region(void)
 	if ((r = aws_config_value(profile_name(), "region")) != NULL)
 		return (r);
 	return (strdup("us-east-1"));
+}
+
+int
+aws_ca_bundle(char **out)
+{
+	const char *env = getenv("AWS_CA_BUNDLE");
+	char from[128];
+	struct stat st;
+	int fd = -1, rc = -1;
+
+	*out = NULL;
+	if (env != NULL && *env != '\0') {
+		snprintf(from, sizeof(from), "AWS_CA_BUNDLE");
+		*out = strdup(env);
+	} else {
+		snprintf(from, sizeof(from), "ca_bundle of profile %.64s",
+		    profile_name());
+		/* NULL: not set, or no memory to say so; libcurl's default
+		 * store is then the one used either way. */
+		if ((*out = aws_config_value(profile_name(), "ca_bundle")) ==
+		        NULL ||
+		    **out == '\0') {
+			free(*out);
+			*out = NULL;
+			return (0);
+		}
+	}
+	if (*out == NULL) {
+		err_set(EX_SOFTWARE, "out of memory");
+		return (-1);
+	}
+	/* Checked here, so that a wrong path is a configuration error
+	 * before any request rather than a TLS failure retried later. */
+	if ((fd = open(*out, O_RDONLY)) < 0 || fstat(fd, &st) != 0)
+		err_set(EX_CONFIG, "CA bundle %s (%s): %s", *out, from,
+		    strerror(errno));
+	else if (!S_ISREG(st.st_mode))
+		err_set(EX_CONFIG, "CA bundle %s (%s): not a file", *out, from);
+	else
+		rc = 0;
+	if (fd >= 0)
+		close(fd);
+	if (rc != 0) {
+		free(*out);
+		*out = NULL;
+	}
+	return (rc);
 }
 
 /* AWS's own host for SERVICE in REGION, as botocore builds it. */

@@ -9,23 +9,13 @@
  * (AWS_CONTAINER_CREDENTIALS_RELATIVE_URI / _FULL_URI, with
  * AWS_CONTAINER_AUTHORIZATION_TOKEN[_FILE]); EC2 instance metadata, IMDSv2
  * (AWS_EC2_METADATA_SERVICE_ENDPOINT, skipped when
- * AWS_EC2_METADATA_DISABLED=true).
+ * AWS_EC2_METADATA_DISABLED=true).  The CA bundle: AWS_CA_BUNDLE, then
+ * the profile's ca_bundle.
  */
 #ifndef CSC_AWS_H
 #define CSC_AWS_H
 
-#include <time.h>
-
-struct aws_credentials {
-	char *access_key_id;
-	char *secret_access_key;
-	char *session_token; /* NULL for long-term credentials */
-	time_t expiration;   /* 0: does not expire */
-	char source[64];     /* where they came from, for messages */
-};
-
-/* Temporary credentials are renewed this long before they expire. */
-#define AWS_REFRESH_WINDOW 300
+#include "awscreds.h"
 
 /* aws_credentials_load(out): the first credentials the chain yields.
  * Returns 0, or -1 after err_set: EX_CONFIG when no source has any (or a
@@ -37,9 +27,6 @@ int aws_credentials_load(struct aws_credentials *out);
  * AWS_REFRESH_WINDOW of clock_now().  Returns 0 (C fresh), or -1 as
  * aws_credentials_load, C unchanged. */
 int aws_credentials_refresh(struct aws_credentials *c);
-
-/* aws_credentials_free(c): wipe and free C's strings; safe twice. */
-void aws_credentials_free(struct aws_credentials *c);
 
 /* aws_region(): AWS_REGION, AWS_DEFAULT_REGION, the profile's "region",
  * or "us-east-1"; malloc'd, NULL only when out of memory. */
@@ -62,6 +49,13 @@ int aws_endpoint_resolve(const char *service, const char *region,
 
 /* aws_endpoint_free(ep): release EP's strings; safe twice. */
 void aws_endpoint_free(struct aws_endpoint *ep);
+
+/* aws_ca_bundle(out): the CA certificates to verify AWS's TLS
+ * certificates with: AWS_CA_BUNDLE, else the profile's "ca_bundle"; *OUT
+ * is that path (malloc'd), or NULL for none (libcurl's default store).
+ * Returns 0, or -1 after err_set: EX_CONFIG when the path is set but
+ * cannot be read as a file, EX_SOFTWARE when out of memory. */
+int aws_ca_bundle(char **out);
 
 /* aws_config_value(profile, key): KEY of PROFILE in the config file, or
  * NULL; malloc'd.  For settings such as "region". */

@@ -6,7 +6,9 @@
 #ifndef CSC_AWS_REMOTE_H
 #define CSC_AWS_REMOTE_H
 
-#include "aws.h"
+#include <stddef.h>
+
+#include "awscreds.h"
 
 /* aws_remote_container(out): ECS/EKS container credentials. */
 int aws_remote_container(struct aws_credentials *out);

@@ -46,7 +46,8 @@ awsreq_build(struct awsreq *r)
 	r->http.headers = r->fields;
 	r->http.nheaders = 0;
 	r->http.ctx = r;
-	r->http.timeout_ms = r->timeout_ms;
+	r->http.timeout_ms = r->client->timeout_ms;
+	r->http.ca_file = r->client->ca_bundle;
 	return (0);
 }
 
@@ -55,17 +56,18 @@ awsreq_prepare(struct http_request *http)
 {
 	struct awsreq *r = http->ctx;
 	struct sigv4_header hdrs[AWSREQ_MAX_HEADERS + 1];
+	const struct aws_credentials *c;
 	struct sigv4_credentials creds;
 	struct sigv4_scope scope;
 	struct sigv4_request sr;
 	size_t i, n = 0;
 
-	if (aws_credentials_refresh(r->creds))
+	if ((c = aws_client_credentials(r->client)) == NULL)
 		return (-1);
-	creds.access_key_id = r->creds->access_key_id;
-	creds.secret_access_key = r->creds->secret_access_key;
-	creds.session_token = r->creds->session_token;
-	scope.region = r->region;
+	creds.access_key_id = c->access_key_id;
+	creds.secret_access_key = c->secret_access_key;
+	creds.session_token = c->session_token;
+	scope.region = r->client->region;
 	scope.service = r->service;
 	scope.when = clock_now();
 	hdrs[n].name = "Host";

@@ -11,7 +11,7 @@
 #ifndef CSC_AWSREQ_H
 #define CSC_AWSREQ_H
 
-#include "aws.h"
+#include "awsclient.h"
 #include "buf.h"
 #include "http.h"
 #include "sigv4.h"
@@ -20,8 +20,7 @@
 
 struct awsreq {
 	/* Set by the caller, unchanged by the attempts. */
-	struct aws_credentials *creds;
-	const char *region;
+	struct aws_client *client; /* credentials, region, settings */
 	const char *service; /* "dynamodb", "s3" */
 	const char *scheme;  /* "https" or "http" */
 	const char *method;
@@ -33,7 +32,6 @@ struct awsreq {
 	const void *body;
 	size_t body_len;
 	unsigned flags; /* sigv4 flags */
-	long timeout_ms; /* one attempt; 0: the http module's default */
 
 	/* Built here. */
 	char payload_hash[65];
@@ -50,14 +48,15 @@ void awsreq_init(struct awsreq *r);
  * VALUE must outlive R).  Returns 0, or -1 when there is no room. */
 int awsreq_header(struct awsreq *r, const char *name, const char *value);
 
-/* awsreq_build(r): hash the body and build the URL and R->http; sign
- * with awsreq_prepare before sending.  Returns 0, or -1 after
+/* awsreq_build(r): hash the body and build the URL and R->http (with the
+ * client's timeout and CA bundle, which aws_client_requests has read);
+ * sign with awsreq_prepare before sending.  Returns 0, or -1 after
  * err_set(EX_SOFTWARE, ...). */
 int awsreq_build(struct awsreq *r);
 
-/* awsreq_prepare(http): the http_retry prepare hook: renew credentials
- * that are about to expire and sign the request at clock_now().  Returns
- * 0, or -1 after err_set. */
+/* awsreq_prepare(http): the http_retry prepare hook: the client's
+ * credentials (renewed if they are about to expire), then the request
+ * signed with them at clock_now().  Returns 0, or -1 after err_set. */
 int awsreq_prepare(struct http_request *http);
 
 /* awsreq_free(r): release what awsreq_build and signing allocated. */

@@ -7,7 +7,6 @@
 #include "awsreq.h"
 #include "clock.h"
 #include "ddb.h"
-#include "env.h"
 #include "err.h"
 #include "http.h"
 #include "jsonio.h"
@@ -16,47 +15,38 @@
 #define BATCH_MAX 25
 
 int
-ddb_init(struct ddb *d)
+ddb_init(struct ddb *d, struct aws_client *client)
 {
-	long attempts;
-
 	memset(d, 0, sizeof(*d));
-	if (env_long("AWS_MAX_ATTEMPTS", 1, 20, 5, &attempts) ||
-	    env_long("CSC_TIMEOUT_MS", 1, 3600000, 0, &d->timeout_ms))
-		return (-1);
-	d->max_attempts = (int)attempts;
-	if ((d->region = aws_region()) == NULL) {
-		err_set(EX_SOFTWARE, "out of memory");
-		return (-1);
-	}
-	if (aws_endpoint_resolve("dynamodb", d->region, &d->ep) ||
-	    aws_credentials_load(&d->creds))
+	d->client = client;
+	if (aws_client_requests(client) ||
+	    (d->ep = aws_client_endpoint(client, AWS_DYNAMODB)) == NULL ||
+	    aws_client_credentials(client) == NULL)
 		return (-1);
 	return (0);
 }
 
-void
-ddb_free(struct ddb *d)
-{
-	aws_credentials_free(&d->creds);
-	aws_endpoint_free(&d->ep);
-	free(d->region);
-	d->region = NULL;
-}
-
-/* The error's name in the error answer BODY (parsed, may be NULL):
- * "com.amazonaws.dynamodb.v20120810#ThrottlingException" ends in
- * "ThrottlingException".  Empty if there is none. */
+/* The error's name in the error answer RESP, whose body is BODY (parsed,
+ * may be NULL): "com.amazonaws.dynamodb.v20120810#ThrottlingException"
+ * ends in "ThrottlingException".  The body's __type, else the
+ * x-amzn-ErrorType header ("AccessDeniedException:http://..."), where
+ * some services and emulators put it; empty if there is neither. */
 static void
-error_type(const cJSON *body, char *out, size_t size)
+error_type(const struct http_response *resp, const cJSON *body, char *out,
+    size_t size)
 {
 	const char *t = jsonio_string(body, "__type"), *hash;
+	char *h = NULL;
 
 	out[0] = '\0';
+	if (t == NULL && (h = http_response_header(resp, "x-amzn-errortype")))
+		t = h;
 	if (t != NULL) {
 		hash = strrchr(t, '#');
-		snprintf(out, size, "%s", hash ? hash + 1 : t);
+		snprintf(out, size, "%.*s", (int)strcspn(hash ? hash + 1 : t, ":"),
+		    hash ? hash + 1 : t);
 	}
+	free(h);
 }
 
 /* RESP's body as JSON, or NULL. */
@@ -105,13 +95,14 @@ classify(const struct http_request *req, const struct http_response *resp)
 
 	(void)req;
 	if (resp->transport_error)
-		return (resp->too_large ? HTTP_DONE : HTTP_RETRY);
+		return (resp->too_large || resp->cert_error ? HTTP_DONE
+		                                            : HTTP_RETRY);
 	if (resp->status >= 500)
 		return (HTTP_RETRY);
 	if (resp->status == 200)
 		return (crc_ok(resp) ? HTTP_DONE : HTTP_RETRY);
 	body = answer_body(resp);
-	error_type(body, type, sizeof(type));
+	error_type(resp, body, type, sizeof(type));
 	cJSON_Delete(body);
 	return (is_throttle(type) ? HTTP_RETRY : HTTP_DONE);
 }
@@ -169,6 +160,10 @@ report(const char *op, const struct http_response *resp, const char *type,
 	else if (type[0] != '\0')
 		err_set(error_class(type, resp->status), "DynamoDB %s: %s: %.200s",
 		    op, type, msg ? msg : "no message");
+	else if (resp->status == 401 || resp->status == 403)
+		/* A refusal without a name: a proxy or an emulator's IAM. */
+		err_set(EX_NOPERM, "DynamoDB %s: HTTP %ld: %.200s", op,
+		    resp->status, msg ? msg : "access denied");
 	else
 		err_set(EX_UNAVAILABLE, "DynamoDB %s: HTTP %ld (after %d attempt%s)",
 		    op, resp->status, resp->attempts, resp->attempts == 1 ? "" : "s");
@@ -178,8 +173,8 @@ int
 ddb_call(struct ddb *d, const char *op, const cJSON *req, cJSON **out,
     const char *expected)
 {
-	struct http_retry policy = {d->max_attempts, 50, 5000, awsreq_prepare,
-	    classify, 0};
+	struct http_retry policy = {d->client->max_attempts, 50, 5000,
+	    awsreq_prepare, classify, 0};
 	struct http_response resp;
 	struct awsreq ar;
 	cJSON *err_body = NULL;
@@ -194,16 +189,14 @@ ddb_call(struct ddb *d, const char *op, const cJSON *req, cJSON **out,
 	snprintf(target, sizeof(target), TARGET_PREFIX "%s", op);
 	if ((body = jsonio_print(req)) == NULL)
 		goto done;
-	ar.creds = &d->creds;
-	ar.region = d->region;
+	ar.client = d->client;
 	ar.service = "dynamodb";
-	ar.scheme = d->ep.scheme;
+	ar.scheme = d->ep->scheme;
 	ar.method = "POST";
-	ar.host = d->ep.host;
-	ar.path = d->ep.path[0] != '\0' ? d->ep.path : "/";
+	ar.host = d->ep->host;
+	ar.path = d->ep->path[0] != '\0' ? d->ep->path : "/";
 	ar.body = body;
 	ar.body_len = strlen(body);
-	ar.timeout_ms = d->timeout_ms;
 	if (awsreq_header(&ar, "Content-Type", "application/x-amz-json-1.0") ||
 	    awsreq_header(&ar, "X-Amz-Target", target) || awsreq_build(&ar))
 		goto done;
@@ -231,7 +224,7 @@ ddb_call(struct ddb *d, const char *op, const cJSON *req, cJSON **out,
 	/* An error answer: parsed once, for its type and its message. */
 	if (!resp.transport_error)
 		err_body = answer_body(&resp);
-	error_type(err_body, d->last_type, sizeof(d->last_type));
+	error_type(&resp, err_body, d->last_type, sizeof(d->last_type));
 	if (expected != NULL && strcmp(d->last_type, expected) == 0) {
 		*out = err_body;
 		err_body = NULL;
@@ -298,7 +291,8 @@ static int
 batch_write_one(struct ddb *d, const char *table, cJSON *const *requests,
     size_t n)
 {
-	struct http_retry backoff = {d->max_attempts, 50, 5000, NULL, NULL, 0};
+	struct http_retry backoff = {d->client->max_attempts, 50, 5000, NULL,
+	    NULL, 0};
 	cJSON *req = cJSON_CreateObject(), *resp = NULL, *ri, *list;
 	const cJSON *un;
 	int attempt, rc = -1;
@@ -317,7 +311,7 @@ batch_write_one(struct ddb *d, const char *table, cJSON *const *requests,
 		un = cJSON_GetObjectItemCaseSensitive(resp, "UnprocessedItems");
 		if (!cJSON_IsObject(un) || un->child == NULL)
 			break;
-		if (attempt + 1 >= d->max_attempts) {
+		if (attempt + 1 >= d->client->max_attempts) {
 			err_set(EX_TEMPFAIL, "DynamoDB BatchWriteItem: items "
 			                     "still unprocessed after %d attempts",
 			    attempt + 1);

@@ -5,6 +5,9 @@
  * response are retried with full-jitter backoff; everything else is an
  * answer.
  *
+ * The error's name is the body's __type, or else the x-amzn-ErrorType
+ * header, as botocore reads it.
+ *
  * Requests and answers are cJSON trees in DynamoDB's own shape (items of
  * AttributeValues; see ddbjson for plain JSON).  Errors are reported once
  * with the SPEC section 3 class of their __type:
@@ -12,7 +15,8 @@
  *   ValidationException, SerializationException                    65
  *   throttling that outlasts the retries                           75
  *   UnrecognizedClient, InvalidSignature, AccessDenied, ExpiredToken,
- *   MissingAuthenticationToken, IncompleteSignature                77
+ *   MissingAuthenticationToken, IncompleteSignature, and any
+ *   401 or 403 answer (an IAM-enforcing emulator denies with 403)  77
  *   ResourceNotFoundException (no table: run csc-store init)       78
  *   5xx, transport errors, unreadable answers                      69
  */
@@ -21,25 +25,22 @@
 
 #include <cjson/cJSON.h>
 
-#include "aws.h"
+#include "awsclient.h"
 
 struct ddb {
-	struct aws_credentials creds;
-	char *region;
-	struct aws_endpoint ep;
-	int max_attempts;   /* AWS_MAX_ATTEMPTS, default 5 */
-	long timeout_ms;    /* one attempt: CSC_TIMEOUT_MS, 0 for the default */
+	struct aws_client *client; /* shared; outlives the ddb */
+	const struct aws_endpoint *ep; /* the client's DynamoDB endpoint */
 	char last_type[96]; /* __type of the last error answer, "" if none */
 	int last_attempts;  /* attempts the last call made: more than one
 	                       means an earlier one may have been applied */
 };
 
-/* ddb_init(d): credentials, region and endpoint, resolved once.
- * Returns 0, or -1 after err_set (EX_CONFIG without credentials). */
-int ddb_init(struct ddb *d);
-
-/* ddb_free(d): wipe the credentials, free D's memory. */
-void ddb_free(struct ddb *d);
+/* ddb_init(d, client): D talks to DynamoDB through CLIENT, whose request
+ * settings, DynamoDB endpoint and credentials are resolved now (once per
+ * client, whichever service asks first).  D owns nothing: there is no
+ * ddb_free.  Returns 0, or -1 after err_set (EX_CONFIG without
+ * credentials or for a bad setting, as aws_client_* otherwise). */
+int ddb_init(struct ddb *d, struct aws_client *client);
 
 /* ddb_call(d, op, req, out, expected): send OP ("PutItem") with the
  * request body REQ.  Returns 0 with the answer in *OUT (the caller frees

@@ -9,22 +9,19 @@
 #define URL_MAX ((size_t)64 << 10)
 
 int
-presigner_init(struct presigner *p, const char *method, unsigned expires)
+presigner_init(struct presigner *p, struct aws_client *client,
+    const char *method, unsigned expires)
 {
 	memset(p, 0, sizeof(*p));
+	p->client = client;
 	p->method = method;
 	p->expires = expires;
 	buf_init(&p->host, URL_MAX);
 	buf_init(&p->path, URL_MAX);
 	buf_init(&p->query, URL_MAX);
 	buf_init(&p->url, URL_MAX);
-	if ((p->region = aws_region()) == NULL) {
-		err_set(EX_SOFTWARE, "out of memory");
-		return (-1);
-	}
-	if (aws_endpoint_resolve("s3", p->region, &p->ep) ||
-	    (p->prefer_path = s3url_addressing(&p->ep)) < 0 ||
-	    aws_credentials_load(&p->creds))
+	if ((p->ep = aws_client_endpoint(client, AWS_S3)) == NULL ||
+	    aws_client_credentials(client) == NULL)
 		return (-1);
 	return (0);
 }
@@ -32,7 +29,7 @@ presigner_init(struct presigner *p, const char *method, unsigned expires)
 int
 presigner_refresh(struct presigner *p)
 {
-	return (aws_credentials_refresh(&p->creds));
+	return (aws_client_credentials(p->client) == NULL ? -1 : 0);
 }
 
 /* The response-content-disposition value for NAME: a plain quoted name
@@ -59,9 +56,12 @@ const char *
 presign_url(struct presigner *p, const char *bucket, const char *key,
     const char *attachment, time_t now)
 {
-	struct sigv4_credentials creds = {p->creds.access_key_id,
-	    p->creds.secret_access_key, p->creds.session_token};
-	struct sigv4_scope scope = {p->region, "s3", now};
+	/* The credentials as loaded or last renewed (presigner_refresh):
+	 * signing a URL costs microseconds, so no expiry check per URL. */
+	const struct aws_credentials *c = &p->client->creds;
+	struct sigv4_credentials creds = {c->access_key_id,
+	    c->secret_access_key, c->session_token};
+	struct sigv4_scope scope = {p->client->region, "s3", now};
 	struct sigv4_header host;
 	struct sigv4_request req;
 	struct sigv4_result r;
@@ -73,13 +73,13 @@ presign_url(struct presigner *p, const char *bucket, const char *key,
 		    bucket);
 		return (NULL);
 	}
-	path_style = s3url_path_style(&p->ep, p->prefer_path, bucket);
+	path_style = s3url_path_style(p->ep, p->client->s3_prefer_path, bucket);
 	buf_reset(&p->host);
 	buf_reset(&p->path);
 	buf_reset(&p->query);
 	buf_reset(&p->url);
 	buf_init(&disp, URL_MAX);
-	if (s3url_object(&p->ep, bucket, key, path_style, &p->host, &p->path))
+	if (s3url_object(p->ep, bucket, key, path_style, &p->host, &p->path))
 		goto oom;
 	if (attachment != NULL) {
 		if (disposition(&disp, attachment) ||
@@ -99,7 +99,7 @@ presign_url(struct presigner *p, const char *bucket, const char *key,
 	if (sigv4_sign_query(&creds, &scope, &req, p->expires, &r))
 		goto oom;
 	/* scheme://host + the encoded path + ? + the signed query */
-	if (buf_addstr(&p->url, p->ep.scheme) ||
+	if (buf_addstr(&p->url, p->ep->scheme) ||
 	    buf_add(&p->url, "://", 3) || buf_addstr(&p->url, p->host.data) ||
 	    sigv4_uri_encode(&p->url, p->path.data, p->path.len, 1) ||
 	    buf_add(&p->url, "?", 1) || buf_addstr(&p->url, r.query)) {
@@ -119,10 +119,6 @@ oom:
 void
 presigner_free(struct presigner *p)
 {
-	aws_credentials_free(&p->creds);
-	aws_endpoint_free(&p->ep);
-	free(p->region);
-	p->region = NULL;
 	buf_free(&p->host);
 	buf_free(&p->path);
 	buf_free(&p->query);

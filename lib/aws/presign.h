@@ -1,33 +1,33 @@
 /*
- * presign: presigned S3 URLs (SigV4 query signing), with the
- * credentials, region and endpoint resolved once for many URLs.
+ * presign: presigned S3 URLs (SigV4 query signing) for many URLs, with
+ * the credentials, region and S3 endpoint of a shared aws_client.
  */
 #ifndef CSC_PRESIGN_H
 #define CSC_PRESIGN_H
 
 #include <time.h>
 
-#include "aws.h"
+#include "awsclient.h"
 #include "buf.h"
 
 struct presigner {
-	struct aws_credentials creds;
-	char *region;
-	struct aws_endpoint ep;
+	struct aws_client *client; /* shared; outlives the presigner */
+	const struct aws_endpoint *ep; /* the client's S3 endpoint */
 	const char *method; /* "GET" or "PUT" */
 	unsigned expires;   /* seconds, 1..604800 */
-	int prefer_path;    /* s3url_addressing's answer */
 	struct buf host, path, query, url; /* scratch, reused per URL */
 };
 
-/* presigner_init(p, method, expires): resolve credentials, region and
- * the S3 endpoint.  Returns 0, or -1 after err_set (EX_CONFIG without
- * credentials, as aws_credentials_load otherwise). */
-int presigner_init(struct presigner *p, const char *method,
-    unsigned expires);
+/* presigner_init(p, client, method, expires): P signs with CLIENT, whose
+ * S3 endpoint and addressing and credentials are resolved now (nothing
+ * else of it: a presigner sends no request).  Returns 0, or -1 after
+ * err_set (EX_CONFIG without credentials, as aws_credentials_load
+ * otherwise).  Free P with presigner_free either way. */
+int presigner_init(struct presigner *p, struct aws_client *client,
+    const char *method, unsigned expires);
 
-/* presigner_refresh(p): renew temporary credentials that expire soon.
- * Returns 0, or -1 after err_set. */
+/* presigner_refresh(p): renew the client's temporary credentials if they
+ * expire soon.  Returns 0, or -1 after err_set. */
 int presigner_refresh(struct presigner *p);
 
 /* presign_url(p, bucket, key, attachment, now): the URL for KEY in BUCKET
@@ -38,7 +38,7 @@ int presigner_refresh(struct presigner *p);
 const char *presign_url(struct presigner *p, const char *bucket,
     const char *key, const char *attachment, time_t now);
 
-/* presigner_free(p): wipe the credentials and free P's memory. */
+/* presigner_free(p): free P's scratch memory (not the client). */
 void presigner_free(struct presigner *p);
 
 #endif /* !CSC_PRESIGN_H */

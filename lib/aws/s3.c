@@ -4,7 +4,6 @@
 
 #include "awsreq.h"
 #include "digest.h"
-#include "env.h"
 #include "err.h"
 #include "http.h"
 #include "s3.h"
@@ -23,33 +22,15 @@ struct s3call {
 };
 
 int
-s3_init(struct s3 *s)
+s3_init(struct s3 *s, struct aws_client *client)
 {
-	long attempts;
-
 	memset(s, 0, sizeof(*s));
-	if (env_long("AWS_MAX_ATTEMPTS", 1, 20, 5, &attempts) ||
-	    env_long("CSC_TIMEOUT_MS", 1, 3600000, 0, &s->timeout_ms))
-		return (-1);
-	s->max_attempts = (int)attempts;
-	if ((s->region = aws_region()) == NULL) {
-		err_set(EX_SOFTWARE, "out of memory");
-		return (-1);
-	}
-	if (aws_endpoint_resolve("s3", s->region, &s->ep) ||
-	    (s->prefer_path = s3url_addressing(&s->ep)) < 0 ||
-	    aws_credentials_load(&s->creds))
+	s->client = client;
+	if (aws_client_requests(client) ||
+	    (s->ep = aws_client_endpoint(client, AWS_S3)) == NULL ||
+	    aws_client_credentials(client) == NULL)
 		return (-1);
 	return (0);
-}
-
-void
-s3_free(struct s3 *s)
-{
-	aws_credentials_free(&s->creds);
-	aws_endpoint_free(&s->ep);
-	free(s->region);
-	s->region = NULL;
 }
 
 static void
@@ -77,23 +58,21 @@ call_init(struct s3call *c, struct s3 *s, const char *method,
 		    bucket);
 		return (-1);
 	}
-	if (s3url_object(&s->ep, bucket, key,
-	        s3url_path_style(&s->ep, s->prefer_path, bucket), &c->host,
-	        &c->path) ||
+	if (s3url_object(s->ep, bucket, key,
+	        s3url_path_style(s->ep, s->client->s3_prefer_path, bucket),
+	        &c->host, &c->path) ||
 	    (query != NULL && buf_addstr(&c->query, query))) {
 		err_set(EX_SOFTWARE, "out of memory");
 		return (-1);
 	}
-	c->ar.creds = &s->creds;
-	c->ar.region = s->region;
+	c->ar.client = s->client;
 	c->ar.service = "s3";
-	c->ar.scheme = s->ep.scheme;
+	c->ar.scheme = s->ep->scheme;
 	c->ar.method = method;
 	c->ar.host = c->host.data;
 	c->ar.path = c->path.data;
 	c->ar.query = c->query.data;
 	c->ar.flags = SIGV4_CONTENT_SHA256;
-	c->ar.timeout_ms = s->timeout_ms;
 	return (0);
 }
 
@@ -119,7 +98,8 @@ classify(const struct http_request *req, const struct http_response *resp)
 
 	(void)req;
 	if (resp->transport_error)
-		return (resp->too_large ? HTTP_DONE : HTTP_RETRY);
+		return (resp->too_large || resp->cert_error ? HTTP_DONE
+		                                            : HTTP_RETRY);
 	if (resp->status >= 500)
 		return (HTTP_RETRY);
 	if (resp->status == 400) {
@@ -197,7 +177,7 @@ static int
 call_send(struct s3 *s, struct s3call *c, size_t max,
     struct http_response *resp, const char *what)
 {
-	struct http_retry policy = {s->max_attempts, 100, 20000,
+	struct http_retry policy = {s->client->max_attempts, 100, 20000,
 	    awsreq_prepare, classify, 0};
 
 	s->last_code[0] = '\0';
@@ -245,12 +225,12 @@ s3_create_bucket(struct s3 *s, const char *bucket)
 	if (call_init(&c, s, "PUT", bucket, NULL, NULL))
 		goto done;
 	/* us-east-1 is the one region that takes no LocationConstraint. */
-	if (strcmp(s->region, "us-east-1") != 0) {
+	if (strcmp(s->client->region, "us-east-1") != 0) {
 		if (buf_printf(&body,
 		        "<CreateBucketConfiguration xmlns=\"http://s3.amazonaws.com/"
 		        "doc/2006-03-01/\"><LocationConstraint>%s"
 		        "</LocationConstraint></CreateBucketConfiguration>",
-		        s->region)) {
+		        s->client->region)) {
 			err_set(EX_SOFTWARE, "out of memory");
 			goto done;
 		}
@@ -330,7 +310,7 @@ int
 s3_put_objects(struct s3 *s, const char *bucket, struct s3_put *puts,
     size_t n, size_t parallel)
 {
-	struct http_retry policy = {s->max_attempts, 100, 20000,
+	struct http_retry policy = {s->client->max_attempts, 100, 20000,
 	    awsreq_prepare, classify, 0};
 	struct http_response *resps = NULL;
 	struct http_request *reqs = NULL;

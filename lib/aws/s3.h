@@ -5,7 +5,8 @@
  * XML answers read through s3xml (expat).
  *
  * Errors are reported once, classed for SPEC section 3: AccessDenied,
- * SignatureDoesNotMatch, InvalidAccessKeyId, ExpiredToken 77; NoSuchKey,
+ * SignatureDoesNotMatch, InvalidAccessKeyId, ExpiredToken, and any other
+ * 401 or 403 answer (a HEAD's has no body to name it) 77; NoSuchKey,
  * NoSuchBucket, NoSuchVersion 66; SlowDown that outlasts the retries 75;
  * 5xx and transport errors 69; other 4xx 65.
  */
@@ -14,24 +15,21 @@
 
 #include <stddef.h>
 
-#include "aws.h"
+#include "awsclient.h"
 #include "buf.h"
 #include "s3xml.h"
 
 struct s3 {
-	struct aws_credentials creds;
-	char *region;
-	struct aws_endpoint ep;
-	int prefer_path;
-	int max_attempts;   /* AWS_MAX_ATTEMPTS, default 5 */
-	long timeout_ms;    /* one attempt: CSC_TIMEOUT_MS, 0 for the default */
+	struct aws_client *client; /* shared; outlives the s3 */
+	const struct aws_endpoint *ep; /* the client's S3 endpoint */
 	char last_code[64]; /* S3 error Code of the last failure, or "" */
 };
 
-/* s3_init(s): credentials, region, endpoint and addressing, resolved
- * once.  Returns 0, or -1 after err_set. */
-int s3_init(struct s3 *s);
-void s3_free(struct s3 *s);
+/* s3_init(s, client): S talks to S3 through CLIENT, whose request
+ * settings, S3 endpoint and addressing, and credentials are resolved now
+ * (once per client, whichever service asks first).  S owns nothing:
+ * there is no s3_free.  Returns 0, or -1 after err_set. */
+int s3_init(struct s3 *s, struct aws_client *client);
 
 /* s3_create_bucket(s, bucket): CreateBucket, with a LocationConstraint
  * outside us-east-1.  Returns 1 if it was created, 0 if it already was

@@ -24,6 +24,7 @@ struct transfer {
 	struct curl_slist *hdrs;
 	CURL *easy;
 	int attempt;          /* 0-based */
+	char detail[CURL_ERROR_SIZE]; /* libcurl's own words on a failure */
 	long long started;    /* monotonic ms */
 	long long next_at;    /* http_do_many: when to start the next try */
 	int active, finished;
@@ -140,6 +141,10 @@ transfer_setup(struct transfer *t)
 	s_curl->easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
 	s_curl->easy_setopt(h, CURLOPT_HEADERDATA, t);
 	s_curl->easy_setopt(h, CURLOPT_USERAGENT, "csc/" CSC_VERSION);
+	t->detail[0] = '\0';
+	s_curl->easy_setopt(h, CURLOPT_ERRORBUFFER, t->detail);
+	if (r->ca_file != NULL)
+		s_curl->easy_setopt(h, CURLOPT_CAINFO, r->ca_file);
 	if (strcmp(r->method, "HEAD") == 0) {
 		s_curl->easy_setopt(h, CURLOPT_NOBODY, 1L);
 	} else if (r->body != NULL || strcmp(r->method, "GET") != 0) {
@@ -175,6 +180,14 @@ log_target(const char *url, const char *label, char *out, size_t size)
 		snprintf(out + w, size - (size_t)w, " (%s)", label);
 }
 
+/* Whether CODE says the server's certificate could not be verified. */
+static int
+is_cert_error(CURLcode code)
+{
+	return (code == CURLE_PEER_FAILED_VERIFICATION ||
+	    code == CURLE_SSL_CACERT_BADFILE || code == CURLE_SSL_ISSUER_ERROR);
+}
+
 /* After curl is done with T: status, error text, timing, the log line. */
 static void
 transfer_finish(struct transfer *t, CURLcode code)
@@ -192,10 +205,19 @@ transfer_finish(struct transfer *t, CURLcode code)
 		else if (resp->aborted)
 			snprintf(resp->error, sizeof(resp->error),
 			    "transfer stopped by the reader");
+		else if (is_cert_error(code) && t->detail[0] != '\0')
+			/* "SSL peer certificate ... was not OK" says little;
+			 * libcurl's detail names the problem ("unable to get
+			 * local issuer certificate"). */
+			snprintf(resp->error, sizeof(resp->error), "%.60s: %.190s",
+			    s_curl->easy_strerror(code), t->detail);
 		else
 			snprintf(resp->error, sizeof(resp->error), "%s",
 			    s_curl->easy_strerror(code));
+		resp->cert_error = is_cert_error(code);
 	}
+	/* T's buffer does not outlive this attempt; the handle may. */
+	s_curl->easy_setopt(t->easy, CURLOPT_ERRORBUFFER, NULL);
 	s_curl->slist_free_all(t->hdrs);
 	t->hdrs = NULL;
 	if (!err_verbose())
@@ -260,7 +282,8 @@ default_classify(const struct http_request *req,
     const struct http_response *resp)
 {
 	(void)req;
-	if (resp->transport_error && !resp->too_large && !resp->aborted)
+	if (resp->transport_error && !resp->too_large && !resp->aborted &&
+	    !resp->cert_error)
 		return (HTTP_RETRY);
 	return (resp->status >= 500 ? HTTP_RETRY : HTTP_DONE);
 }

@@ -36,6 +36,9 @@ struct http_request {
 	long connect_timeout_ms; /* 0: HTTP_DEFAULT_CONNECT_MS */
 	long timeout_ms;         /* 0: HTTP_DEFAULT_TIMEOUT_MS */
 	size_t max_response;     /* 0: HTTP_DEFAULT_MAX_RESPONSE */
+	/* CA certificates to verify the server with (CURLOPT_CAINFO); NULL:
+	 * libcurl's default store.  Verification is never turned off. */
+	const char *ca_file;
 	/* Optional streaming: body bytes go to on_body instead of the
 	 * response buffer; a nonzero return aborts the transfer. */
 	int (*on_body)(const char *p, size_t n, void *ctx);
@@ -48,6 +51,9 @@ struct http_response {
 	struct buf body;     /* unless the request streams */
 	struct buf headers;  /* "name: value\n" lines of the final response */
 	int transport_error; /* nonzero (a CURLcode) if no complete response */
+	int cert_error;      /* TLS verification failed (untrusted or bad
+	                        certificate, unreadable CA file): no retry
+	                        will fix it */
 	int too_large;       /* the response passed max_response */
 	int aborted;         /* on_body asked to stop */
 	char error[256];     /* transport error, human text */
@@ -69,7 +75,7 @@ struct http_retry {
 	 * nonzero return stops with that failure.  May be NULL. */
 	int (*prepare)(struct http_request *req);
 	/* Decides on each response or transport error. NULL: retry
-	 * transport errors and 5xx. */
+	 * transport errors (but not certificate failures) and 5xx. */
 	enum http_verdict (*classify)(const struct http_request *req,
 	    const struct http_response *resp);
 	/* 0: full jitter, a wait in [0, ceiling]; N: a wait in [N%, 100%]

@@ -35,26 +35,17 @@ store_open(struct store *st, int need_s3)
 	st->table = (p = getenv("CSC_TABLE")) && *p ? p : STORE_DEFAULT_TABLE;
 	st->bucket = (p = getenv("CSC_BUCKET")) && *p ? p : STORE_DEFAULT_BUCKET;
 	st->parallel = STORE_MAX_FILES;
-	/* Marked before init: their free functions take a half-made one. */
-	st->have_ddb = 1;
-	if (ddb_init(&st->ddb))
+	/* One client: the credential chain runs once for both services. */
+	if (aws_client_init(&st->aws) || ddb_init(&st->ddb, &st->aws) ||
+	    (need_s3 && s3_init(&st->s3, &st->aws)))
 		return (-1);
-	if (need_s3) {
-		st->have_s3 = 1;
-		if (s3_init(&st->s3))
-			return (-1);
-	}
 	return (0);
 }
 
 void
 store_close(struct store *st)
 {
-	if (st->have_ddb)
-		ddb_free(&st->ddb);
-	if (st->have_s3)
-		s3_free(&st->s3);
-	st->have_ddb = st->have_s3 = 0;
+	aws_client_free(&st->aws);
 }
 
 /* --- DynamoDB requests ------------------------------------------------ */

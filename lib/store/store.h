@@ -25,17 +25,20 @@
 #define STORE_MAX_FILES 16        /* files in one bundle */
 
 struct store {
+	struct aws_client aws; /* one for both services */
 	struct ddb ddb;
 	struct s3 s3;
 	const char *table;  /* CSC_TABLE */
 	const char *bucket; /* CSC_BUCKET */
-	int have_ddb, have_s3;
 	size_t parallel; /* uploads at once */
 };
 
-/* store_open(st, need_s3): resolve configuration and credentials for
- * DynamoDB, and for S3 when NEED_S3.  Returns 0 or -1 after err_set. */
+/* store_open(st, need_s3): resolve configuration and credentials (once,
+ * shared by both services) for DynamoDB, and for S3 when NEED_S3.
+ * Returns 0 or -1 after err_set; close ST with store_close either way. */
 int store_open(struct store *st, int need_s3);
+
+/* store_close(st): wipe the credentials and free what store_open made. */
 void store_close(struct store *st);
 
 /* Conversations: the interview state of csc-ask, one item each. */

@@ -16,6 +16,7 @@
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+static struct aws_client s_aws;
 static struct presigner s_p;
 
 int
@@ -29,7 +30,8 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	setenv("AWS_SECRET_ACCESS_KEY", "fuzz-secret", 1);
 	setenv("AWS_EC2_METADATA_DISABLED", "true", 1);
 	setenv("AWS_ENDPOINT_URL_S3", "http://127.0.0.1:4569", 1);
-	if (presigner_init(&s_p, "GET", 3600))
+	if (aws_client_init(&s_aws) ||
+	    presigner_init(&s_p, &s_aws, "GET", 3600))
 		abort();
 	return (0);
 }

@@ -15,6 +15,9 @@ Each path names its behaviour; a count in the query ("?n=2") is per path:
   /drop?n=N        closes the connection without answering, N times
   /big?bytes=B     200 with B bytes
   /echo            200 with the request's method, headers and body as JSON
+  /denied          403 AccessDeniedException as a DynamoDB emulator that
+                   enforces IAM answers, the __type in the JSON body
+  /denied-header   the same, named only by the x-amzn-ErrorType header
 Every request is logged as "METHOD PATH" to --log, and the end of a /slow
 one as "END PATH".
 """
@@ -104,6 +107,19 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.reply(200, "undropped")
         if path == "/big":
             return self.reply(200, b"x" * int(q.get("bytes", 0)))
+        if path in ("/denied", "/denied-header"):
+            message = ("User: arn:aws:iam::000000000000:user/csc is not "
+                       "authorized to perform: dynamodb:%s"
+                       % self.headers.get("X-Amz-Target", "").split(".")[-1])
+            if path == "/denied-header":
+                return self.reply(403, json.dumps({"message": message}), [
+                    ("Content-Type", "application/x-amz-json-1.0"),
+                    ("x-amzn-ErrorType", "AccessDeniedException:http://"
+                     "internal.amazon.com/coral/com.amazon.coral.service/")])
+            return self.reply(403, json.dumps({
+                "__type": "com.amazon.coral.service#AccessDeniedException",
+                "Message": message}),
+                [("Content-Type", "application/x-amz-json-1.0")])
         if path == "/echo":
             return self.reply(200, json.dumps({
                 "method": self.command,

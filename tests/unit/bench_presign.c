@@ -1,6 +1,6 @@
 /*
  * bench_presign [N]: sign N presigned URLs (default 10000) for distinct
- * keys with one presigner, as csc-presign does for one document, and
+ * keys with one presigner (and its aws_client), as csc-presign does for one document, and
  * print the median and mean nanoseconds per URL over 15 rounds.  Reads
  * credentials, region and endpoint like csc-presign, except that the
  * instance metadata service is off unless AWS_EC2_METADATA_DISABLED says.
@@ -32,6 +32,7 @@ cmp(const void *a, const void *b)
 int
 main(int argc, char *argv[])
 {
+	struct aws_client aws;
 	struct presigner p;
 	double per[15], sum = 0;
 	char key[128];
@@ -43,7 +44,8 @@ main(int argc, char *argv[])
 	err_init("bench_presign");
 	/* A benchmark never asks the instance metadata service. */
 	setenv("AWS_EC2_METADATA_DISABLED", "true", 0);
-	if (n < 1 || presigner_init(&p, "GET", 3600))
+	if (n < 1 || aws_client_init(&aws) ||
+	    presigner_init(&p, &aws, "GET", 3600))
 		return (err_code());
 	for (r = 0; r < 15; r++) {
 		t0 = now_ns();
@@ -65,5 +67,6 @@ main(int argc, char *argv[])
 	       "\"min_ns_per_url\":%.0f,\"check\":%zu}\n",
 	    n, per[7], sum / 15, per[0], bytes % 7);
 	presigner_free(&p);
+	aws_client_free(&aws);
 	return (0);
 }
