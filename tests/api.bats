@@ -24,8 +24,11 @@ setup_file() {
 	STACK_DIR=$(mktemp -d)
 	export STACK_DIR
 	# No Anthropic key: the stand-in answers.  No CSC_JQ: the CGI picks its
-	# default (the CSC_JQ test starts stacks of its own).
-	env -u ANTHROPIC_API_KEY -u ANTHROPIC_AUTH_TOKEN -u CSC_JQ "$STACK" up "$STACK_DIR" >/dev/null
+	# default (the CSC_JQ test starts stacks of its own).  No sweeper: the
+	# tests run `csc-job sweep` themselves, and one in the background would
+	# race them for expired jobs.
+	env -u ANTHROPIC_API_KEY -u ANTHROPIC_AUTH_TOKEN -u CSC_JQ CSC_SWEEP_INTERVAL=0 \
+		"$STACK" up "$STACK_DIR" >/dev/null
 	# shellcheck source=/dev/null
 	source "$STACK_DIR/env"
 	[ -n "${CSC_API_URL:-}" ] || {

@@ -23,6 +23,18 @@ teardown_file() {
 	rm -rf "$STACK_DIR"
 }
 
+# poll TENTHS COMMAND...: retry COMMAND every tenth of a second until it
+# succeeds; fail the test after TENTHS tries.
+poll() {
+	local tries="$1"
+	shift
+	while ! "$@"; do
+		tries=$((tries - 1))
+		[ "$tries" -gt 0 ] || fail "gave up waiting for: $*"
+		sleep 0.1
+	done
+}
+
 # alive PID: the process exists (and is not a zombie).
 alive() {
 	[ -d "/proc/$1" ] && ! grep -q '^State:.*Z' "/proc/$1/status"
@@ -391,6 +403,106 @@ EOF
 	assert_output ok
 }
 
+@test "S3 conditional writes: If-None-Match: * creates once, If-Match compares ETags" {
+	run in_stack python3 - <<'EOF'
+import os, boto3, botocore.config, botocore.exceptions
+s3 = boto3.client("s3", endpoint_url=os.environ["AWS_ENDPOINT_URL_S3"],
+                  config=botocore.config.Config(retries={"total_max_attempts": 1}))
+b = "stack-conditional"
+s3.create_bucket(Bucket=b)
+
+def error(call, **kwargs):
+    try:
+        call(Bucket=b, **kwargs)
+    except botocore.exceptions.ClientError as e:
+        return e.response["ResponseMetadata"]["HTTPStatusCode"], e.response["Error"]
+    raise SystemExit(f"no error from {kwargs}")
+
+put = s3.put_object(Bucket=b, Key="k", Body=b"first", IfNoneMatch="*")
+assert put["ResponseMetadata"]["HTTPStatusCode"] == 200, put
+assert error(s3.put_object, Key="k", Body=b"second", IfNoneMatch="*") == (412, {
+    "Code": "PreconditionFailed",
+    "Message": "At least one of the pre-conditions you specified did not hold",
+    "Condition": "If-None-Match"})
+assert s3.get_object(Bucket=b, Key="k")["Body"].read() == b"first"
+# S3 knows If-None-Match: * only.
+status, err = error(s3.put_object, Key="k", Body=b"second", IfNoneMatch=put["ETag"])
+assert (status, err["Code"]) == (501, "NotImplemented"), err
+# If-Match: the current ETag, quoted or not, else 412; no object: 404.
+status, err = error(s3.put_object, Key="k", Body=b"second",
+                    IfMatch='"0123456789abcdef0123456789abcdef"')
+assert (status, err["Code"], err["Condition"]) == (412, "PreconditionFailed", "If-Match"), err
+second = s3.put_object(Bucket=b, Key="k", Body=b"second", IfMatch=put["ETag"].strip('"'))
+assert s3.get_object(Bucket=b, Key="k")["Body"].read() == b"second"
+status, err = error(s3.put_object, Key="k", Body=b"third", IfMatch=put["ETag"])
+assert (status, err["Code"]) == (412, "PreconditionFailed"), err
+status, err = error(s3.put_object, Key="none", Body=b"x", IfMatch=second["ETag"])
+assert (status, err["Code"]) == (404, "NoSuchKey"), err
+# CompleteMultipartUpload is a write too.
+upload = s3.create_multipart_upload(Bucket=b, Key="k")["UploadId"]
+part = s3.upload_part(Bucket=b, Key="k", UploadId=upload, PartNumber=1, Body=b"multipart")
+status, err = error(s3.complete_multipart_upload, Key="k", UploadId=upload, IfNoneMatch="*",
+                    MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": part["ETag"]}]})
+assert (status, err["Code"]) == (412, "PreconditionFailed"), err
+assert s3.get_object(Bucket=b, Key="k")["Body"].read() == b"second"
+# Versioned: a delete marker is no current version.
+s3.put_bucket_versioning(Bucket=b, VersioningConfiguration={"Status": "Enabled"})
+s3.delete_object(Bucket=b, Key="k")
+s3.put_object(Bucket=b, Key="k", Body=b"again", IfNoneMatch="*")
+assert s3.get_object(Bucket=b, Key="k")["Body"].read() == b"again"
+print("ok")
+EOF
+	assert_success
+	assert_output ok
+	# The error as S3 words it, to a plain (unsigned) request.
+	# shellcheck disable=SC2016 # expanded by the inner shell
+	run in_stack bash -c 'curl -sS -X PUT -H "If-None-Match: *" --data-binary other \
+		-w "\n%{http_code}\n" "$AWS_ENDPOINT_URL_S3/stack-conditional/k"'
+	assert_success
+	assert_line --index 0 '<?xml version="1.0" encoding="UTF-8"?>'
+	assert_line --index 1 --partial '<Error><Code>PreconditionFailed</Code><Message>At least one of the pre-conditions you specified did not hold</Message><Condition>If-None-Match</Condition>'
+	assert_line --index 2 412
+	run in_stack aws s3 cp s3://stack-conditional/k -
+	assert_output again
+}
+
+@test "S3 conditional writes: of 10 concurrent If-None-Match: * puts exactly one wins" {
+	run in_stack python3 - <<'EOF'
+import os, threading, boto3, botocore.config, botocore.exceptions
+config = botocore.config.Config(retries={"total_max_attempts": 1})
+endpoint = os.environ["AWS_ENDPOINT_URL_S3"]
+b = "stack-conditional-race"
+boto3.client("s3", endpoint_url=endpoint).create_bucket(Bucket=b)
+clients = [boto3.client("s3", endpoint_url=endpoint, config=config) for _ in range(10)]
+# Different bodies of 256 KiB, all sent at once, so that the writes overlap.
+bodies = [bytes([65 + i]) * 262144 for i in range(10)]
+start = threading.Barrier(10)
+statuses = [None] * 10
+
+def put(i):
+    start.wait()
+    try:
+        clients[i].put_object(Bucket=b, Key="race", Body=bodies[i], IfNoneMatch="*")
+        statuses[i] = 200
+    except botocore.exceptions.ClientError as e:
+        statuses[i] = (e.response["ResponseMetadata"]["HTTPStatusCode"], e.response["Error"]["Code"])
+
+threads = [threading.Thread(target=put, args=(i,)) for i in range(10)]
+for t in threads:
+    t.start()
+for t in threads:
+    t.join()
+winners = [i for i, s in enumerate(statuses) if s == 200]
+assert len(winners) == 1, statuses
+assert statuses.count((412, "PreconditionFailed")) == 9, statuses
+got = clients[0].get_object(Bucket=b, Key="race")["Body"].read()
+assert got == bodies[winners[0]], (winners, got[:8], len(got))
+print("ok")
+EOF
+	assert_success
+	assert_output ok
+}
+
 @test "status reports every process running" {
 	run "$STACK" status "$STACK_DIR"
 	assert_success
@@ -398,6 +510,7 @@ EOF
 	assert_line --regexp '^s3rver running pid [0-9]+ http://127\.0\.0\.1:[0-9]+$'
 	assert_line --regexp '^claude running pid [0-9]+ http://127\.0\.0\.1:[0-9]+$'
 	assert_line --regexp '^lighttpd running pid [0-9]+ http://127\.0\.0\.1:[0-9]+$'
+	assert_line --regexp '^sweeper running pid [0-9]+$'
 }
 
 # api_at DIR [CURL ARGS...] PATH: the reply of the lighttpd of the stack in
@@ -562,15 +675,23 @@ say_hello_to_claude() {
 }
 
 @test "down stops the processes by PID; data survives a restart" {
-	local pids pid
+	local pids pid sweeper
 	pids=$(cat "$STACK_DIR"/*.pid)
-	[ "$(wc -w <<<"$pids")" -eq 4 ]
+	[ "$(wc -w <<<"$pids")" -eq 5 ]
+	sweeper=$(cat "$STACK_DIR/sweeper.pid")
 	run "$STACK" down "$STACK_DIR"
 	assert_success
+	refute_output --partial 'ignored TERM'
 	for pid in $pids; do
 		run alive "$pid" # (bats ignores a failing `! cmd`, hence run)
 		assert_failure
 	done
+	# Nothing of the sweeper's is left, not even its sleep (60 s, the
+	# default interval): its process group holds no live process (zombies
+	# wait for init).  It stopped on TERM, at once: no KILL was needed.
+	run bash -c 'ps -e -o pgid=,stat= | awk -v g="$1" "\$1 == g && \$2 !~ /^Z/"' _ "$sweeper"
+	assert_success
+	assert_output ''
 	run ls "$STACK_DIR"
 	refute_output --partial .pid
 	[ ! -e "$STACK_DIR/env" ]
@@ -590,6 +711,108 @@ say_hello_to_claude() {
 	assert_output ENABLED
 	run jq -r .env.PATH_INFO < <(api /health)
 	assert_output /health
+}
+
+@test "down stops what runs for the stack without a PID file, such as a job runner" {
+	local real ours other
+	real=$(cd "$STACK_DIR" && pwd -P)
+	# What the API's CGI program starts (csc-job run) carries DIR/env:
+	# stand-ins for such runners, in sessions of their own as the CGI
+	# starts them, one of this stack and one of another.
+	CSC_STACK_DIR=$real setsid sleep 300 3>&- &
+	ours=$!
+	CSC_STACK_DIR="$real-other" setsid sleep 300 3>&- &
+	other=$!
+	# One that ignores TERM (exec keeps the ignored signal) is killed after
+	# the bounded wait.
+	CSC_STACK_DIR=$real setsid bash -c 'trap "" TERM; exec sleep 300' 3>&- &
+	local stubborn=$!
+	run "$STACK" down "$STACK_DIR"
+	assert_success
+	assert_output "stack: pid $stubborn, started for $real, ignored TERM; killing it"
+	run alive "$ours"
+	assert_failure
+	run alive "$stubborn"
+	assert_failure
+	alive "$other"
+	kill "$other"
+	"$STACK" up "$STACK_DIR" >/dev/null
+}
+
+@test "up from a shell that sourced an earlier DIR/env starts the stand-in anew" {
+	local old_url
+	old_url=$(in_stack printenv ANTHROPIC_BASE_URL)
+	# The stand-in's key and URL are in that shell's environment now, and so
+	# in the environment of the stack it starts.
+	(
+		set -a
+		# shellcheck source=/dev/null
+		source "$STACK_DIR/env"
+		"$STACK" down "$STACK_DIR"
+		"$STACK" up "$STACK_DIR" >/dev/null
+	)
+	run "$STACK" status "$STACK_DIR"
+	assert_success
+	assert_line --regexp '^claude running pid [0-9]+ '
+	run in_stack printenv ANTHROPIC_BASE_URL
+	assert_output "http://127.0.0.1:$(cat "$STACK_DIR/claude.port")"
+	[ "$output" != "$old_url" ]
+	run in_stack say_hello_to_claude
+	assert_success
+	assert_equal "$(jq -r .type <<<"$output")" message
+	# The CGI program gets the new URL, not the stale one.
+	run jq -r .env.ANTHROPIC_BASE_URL < <(api /health)
+	assert_output "http://127.0.0.1:$(cat "$STACK_DIR/claude.port")"
+	# With a real token as well, no stand-in, and the stale key and URL are
+	# not passed on either.
+	(
+		set -a
+		# shellcheck source=/dev/null
+		source "$STACK_DIR/env"
+		"$STACK" down "$STACK_DIR"
+		ANTHROPIC_AUTH_TOKEN=a-real-token "$STACK" up "$STACK_DIR" >/dev/null
+	)
+	[ ! -e "$STACK_DIR/claude.pid" ]
+	run jq -c '.env | [.ANTHROPIC_AUTH_TOKEN, .ANTHROPIC_API_KEY, .ANTHROPIC_BASE_URL]' < <(api /health)
+	assert_output '["a-real-token",null,null]'
+	tr '\0' '\n' <"/proc/$(cat "$STACK_DIR/sweeper.pid")/environ" >"$BATS_TEST_TMPDIR/sweeper.env"
+	run grep -c '^ANTHROPIC_\(API_KEY\|BASE_URL\)=' "$BATS_TEST_TMPDIR/sweeper.env"
+	assert_output 0
+	grep -qx 'ANTHROPIC_AUTH_TOKEN=a-real-token' "$BATS_TEST_TMPDIR/sweeper.env"
+}
+
+@test "the sweeper runs csc-job sweep every CSC_SWEEP_INTERVAL s: a job whose runner died is finished" {
+	local dir sid cid
+	dir=$(mktemp -d)
+	run env -u ANTHROPIC_API_KEY -u ANTHROPIC_AUTH_TOKEN CSC_SWEEP_INTERVAL=1 "$STACK" up "$dir"
+	assert_success
+	# No table yet: the sweeps fail, are logged, and the loop goes on.
+	poll 300 grep -q 'csc-job sweep failed (exit 78)' "$dir/sweeper.log"
+	run "$STACK" status "$dir"
+	assert_line --regexp '^sweeper running pid [0-9]+$'
+	in_stack_at "$dir" csc-store init >/dev/null
+	# A job whose runner claimed it (a lease of 1 s) and died.
+	sid=$(cat /proc/sys/kernel/random/uuid) cid=$(cat /proc/sys/kernel/random/uuid)
+	# shellcheck disable=SC2016 # the inner shell expands
+	in_stack_at "$dir" bash -c 'csc-ask complete <<<"$1" | jq -c --arg s "$2" --arg c "$3" \
+		"{service_id: \$s, code_id: \$c, conversation_id: null} + ." | csc-store put-job' \
+		_ '{"service_type":"vFirewall","vendor":"Cisco","features":["Traffic Filtering"]}' \
+		"$sid" "$cid" >/dev/null
+	in_stack_at "$dir" csc-store claim-job "$sid" "$cid" --lease 1 >/dev/null
+	# The sweeper runs it again and finishes it.
+	# shellcheck disable=SC2016 # the inner shell expands
+	poll 600 in_stack_at "$dir" bash -c 'csc-store get-code "$1" "$2" 2>/dev/null |
+		jq -e ".status == \"done\"" >/dev/null' _ "$sid" "$cid"
+	run in_stack_at "$dir" csc-store get-code "$sid" "$cid"
+	assert_equal "$(jq -c '[.status, .attempts, (.files | length)]' <<<"$output")" '["done",2,6]'
+	grep -q "$sid/$cid: done" "$dir/sweeper.log"
+	run "$STACK" status "$dir"
+	assert_success
+	assert_line --regexp '^sweeper running pid [0-9]+$'
+	"$STACK" down "$dir"
+	run pgrep -f "$dir/"
+	assert_failure 1
+	rm -rf "$dir"
 }
 
 @test "stale PID files are cleaned up; an unrelated process is never touched" {
@@ -727,4 +950,8 @@ EOF
 	run "$STACK" up
 	assert_failure 1
 	assert_output --partial 'usage: stack up DIR'
+	run env CSC_SWEEP_INTERVAL=1m "$STACK" up "$BATS_TEST_TMPDIR/never"
+	assert_failure 1
+	assert_output --partial "CSC_SWEEP_INTERVAL must be a whole number of seconds (0: no sweeper), not '1m'"
+	[ ! -e "$BATS_TEST_TMPDIR/never/env" ]
 }

@@ -33,7 +33,14 @@
 //    echoed in the answer, and returned by GET/HEAD with
 //    x-amz-checksum-mode: ENABLED;
 //  - x-amz-server-side-encryption: AES256 on object answers, as AWS's
-//    default encryption does.
+//    default encryption does;
+//  - conditional writes on PutObject, CopyObject and CompleteMultipartUpload:
+//    If-None-Match: * (412 PreconditionFailed when the key has a current
+//    version) and If-Match: ETAG (412 when the ETag differs, 404 NoSuchKey
+//    without a current version), checked and written as one step per key,
+//    so that of concurrent conditional writes exactly one wins (the others
+//    get 412, never S3's 409 ConditionalRequestConflict); another
+//    If-None-Match value, or both headers, is NotImplemented.
 //
 // Not covered: ranges of old versions, checksums of multipart uploads,
 // aws-chunked bodies, Suspended versioning beyond "no new version ids",
@@ -563,6 +570,68 @@ function serveArchived(x, ctx, bucket, version) {
   decorateObjectAnswer(ctx);
 }
 
+// Writes to one key, one at a time (PutObject, CopyObject,
+// CompleteMultipartUpload, DeleteObject): a conditional write's check and
+// the write itself are then one step, so of concurrent If-None-Match: *
+// writes exactly one succeeds and the others see its object (412), where
+// S3 may also answer 409 ConditionalRequestConflict to one still in flight.
+// A write whose client stalls holds up the next ones to its key.
+const keyLocks = new Map();
+
+async function withKeyLock(bucket, key, fn) {
+  const name = `${bucket}/${key}`;
+  const before = keyLocks.get(name) || Promise.resolve();
+  let release;
+  const mine = new Promise(resolve => { release = resolve; });
+  const tail = before.then(() => mine);
+  keyLocks.set(name, tail);
+  await before;
+  try {
+    return await fn();
+  } finally {
+    release();
+    if (keyLocks.get(name) === tail) keyLocks.delete(name);
+  }
+}
+
+function preconditionFailed(header) {
+  return new S3Error('PreconditionFailed',
+    'At least one of the pre-conditions you specified did not hold', { Condition: header });
+}
+
+// An entity tag without its quotes (or weak-tag prefix), as clients send it
+// either way.
+function bareEtag(tag) {
+  return tag.trim().replace(/^W\//, '').replace(/^"(.*)"$/, '$1');
+}
+
+// The conditional-write headers of a PutObject, CopyObject or
+// CompleteMultipartUpload against the current object, as S3 checks them:
+// If-None-Match: * fails with 412 PreconditionFailed when the key has a
+// current version (a delete marker is none); If-Match: ETAG (a list, or *)
+// fails with 412 when the current version's ETag is another and with 404
+// NoSuchKey when there is no current version.  Any other If-None-Match, or
+// both headers at once, is NotImplemented (501), as in S3.
+async function checkWriteConditions(x, ctx, bucket, key) {
+  const noneMatch = ctx.headers['if-none-match'];
+  const match = ctx.headers['if-match'];
+  if (noneMatch === undefined && match === undefined) return;
+  if (noneMatch !== undefined && (match !== undefined || noneMatch.trim() !== '*')) {
+    throw errorWithStatus('NotImplemented', 'A header you provided implies ' +
+      'functionality that is not implemented', 501, { Header: 'If-None-Match' });
+  }
+  const current = await x.currentVersion(bucket, key);
+  if (noneMatch !== undefined) {
+    if (current) throw preconditionFailed('If-None-Match');
+    return;
+  }
+  if (!current) throw new S3Error('NoSuchKey', 'The specified key does not exist.', { Key: key });
+  const etag = bareEtag(String(current.metadata.etag));
+  if (!match.split(',').some(tag => tag.trim() === '*' || bareEtag(tag) === etag)) {
+    throw preconditionFailed('If-Match');
+  }
+}
+
 async function objectRequest(x, ctx, next, bucket, key) {
   const method = ctx.method;
   const versionId = ctx.query.versionId;
@@ -590,28 +659,31 @@ async function objectRequest(x, ctx, next, bucket, key) {
     return decorateObjectAnswer(ctx);
   }
 
-  const enabled = x.versioning(bucket) === 'Enabled';
   if (method === 'PUT' || (method === 'POST' && 'uploadId' in ctx.query)) {
-    const isPlainPut = method === 'PUT' && !('x-amz-copy-source' in ctx.headers);
-    const checksums = isPlainPut ? await checkChecksums(ctx) : [];
-    if (enabled) await x.archiveCurrent(bucket, key);
-    await next();
-    if (ctx.status !== 200) return;
-    const id = enabled ? newVersionId() : null;
-    await x.setVersionId(bucket, key, id);
-    if (id) ctx.set('x-amz-version-id', id);
-    for (const header of checksums) ctx.set(header, ctx.headers[header]);
-    ctx.set(SSE_HEADER, 'AES256');
-    return;
+    return withKeyLock(bucket, key, async () => {
+      await checkWriteConditions(x, ctx, bucket, key);
+      const enabled = x.versioning(bucket) === 'Enabled';
+      const isPlainPut = method === 'PUT' && !('x-amz-copy-source' in ctx.headers);
+      const checksums = isPlainPut ? await checkChecksums(ctx) : [];
+      if (enabled) await x.archiveCurrent(bucket, key);
+      await next();
+      if (ctx.status !== 200) return;
+      const id = enabled ? newVersionId() : null;
+      await x.setVersionId(bucket, key, id);
+      if (id) ctx.set('x-amz-version-id', id);
+      for (const header of checksums) ctx.set(header, ctx.headers[header]);
+      ctx.set(SSE_HEADER, 'AES256');
+    });
   }
 
   if (method === 'DELETE') {
-    const deleted = await x.deleteObject(bucket, key, versionId);
-    ctx.status = 204;
-    if (deleted.deleteMarker) ctx.set('x-amz-delete-marker', 'true');
-    const id = versionId !== undefined ? versionId : deleted.deleteMarkerVersionId;
-    if (id) ctx.set('x-amz-version-id', id);
-    return;
+    return withKeyLock(bucket, key, async () => {
+      const deleted = await x.deleteObject(bucket, key, versionId);
+      ctx.status = 204;
+      if (deleted.deleteMarker) ctx.set('x-amz-delete-marker', 'true');
+      const id = versionId !== undefined ? versionId : deleted.deleteMarkerVersionId;
+      if (id) ctx.set('x-amz-version-id', id);
+    });
   }
   return next();
 }
@@ -760,7 +832,7 @@ async function deleteObjects(x, ctx, bucket) {
       if (versionId !== undefined && !VERSION_ID.test(versionId)) {
         throw new S3Error('NoSuchVersion', 'The specified version does not exist.');
       }
-      deleted = await x.deleteObject(bucket, key, versionId);
+      deleted = await withKeyLock(bucket, key, () => x.deleteObject(bucket, key, versionId));
     } catch (err) {
       if (!(err instanceof S3Error)) {
         console.error('DeleteObjects %s %j:', bucket, key, err);
