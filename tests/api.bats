@@ -769,7 +769,7 @@ jq_wrapper() {
 	cgi "{\"action\":\"status\",\"service_id\":\"$sid\",\"code_id\":\"$cid\"}"
 	assert_equal "$code" 200
 	# A pending job's exact answer.
-	assert_equal "$(jq -c . <<<"$reply")" \
+	assert_equal "$(jq -S -c . <<<"$reply")" \
 		"{\"attempts\":0,\"code_id\":\"$cid\",\"service_id\":\"$sid\",\"status\":\"pending\"}"
 	# A tool's message reaches the answer, from the variable.
 	cgi "{\"action\":\"status\",\"service_id\":\"$cid\",\"code_id\":\"$sid\"}"
@@ -799,10 +799,10 @@ jq_wrapper() {
 	cid=$(jq -r .code_id <<<"$reply")
 	check_files "$sid" "$cid"
 	# The same answer as the status action's, but for the URLs' signing.
-	unsigned=$(jq -c 'del(.files[].url, .files[].expires_at)' <<<"$reply")
+	unsigned=$(jq -S -c 'del(.files[].url, .files[].expires_at)' <<<"$reply")
 	post "{\"action\":\"status\",\"service_id\":\"$sid\",\"code_id\":\"$cid\"}"
 	assert_api 200
-	assert_equal "$(jq -c 'del(.files[].url, .files[].expires_at)' <<<"$reply")" "$unsigned"
+	assert_equal "$(jq -S -c 'del(.files[].url, .files[].expires_at)' <<<"$reply")" "$unsigned"
 	# Without a wait: 202 at once, and the job it names exists.
 	post "{\"action\":\"generate\",\"service_data\":$ORIGINAL_SD}"
 	assert_api 202
