@@ -825,3 +825,17 @@ jq_wrapper() {
 	assert_success
 	[ -s "$BATS_TEST_TMPDIR/gojq.used" ] || fail "csc-job did not run gojq"
 }
+
+@test "csc-store get-code --api signs the files as get-code | csc-presign --attachment did" {
+	local sid cid
+	post "{\"action\":\"generate\",\"service_data\":$ORIGINAL_SD,\"wait\":20}"
+	assert_api 200
+	sid=$(jq -r .service_id <<<"$reply")
+	cid=$(jq -r .code_id <<<"$reply")
+	export CSC_NOW=1800000000 CSC_URL_TTL=900
+	run --separate-stderr csc-store get-code --api "$sid" "$cid"
+	assert_success
+	assert_equal "$(jq -c '[.files[].expires_at] | unique' <<<"$output")" '["2027-01-15T08:15:00Z"]'
+	assert_equal "$(jq -S -c '.files' <<<"$output")" \
+		"$(csc-store get-code "$sid" "$cid" | csc-presign --attachment | jq -S -c '[.files[] | {name, size, sha256, url, expires_at}]')"
+}
