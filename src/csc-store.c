@@ -7,6 +7,7 @@
  *   csc-store get-conversation ID
  *   csc-store put-code < bundle             objects, then metadata
  *   csc-store get-code [--content] S C
+ *   csc-store get-code --api S C            the HTTP API's status answer
  *   csc-store claim-job S C --lease N       ... and the other job verbs
  */
 #include <errno.h>
@@ -20,9 +21,12 @@
 
 #include "err.h"
 #include "clock.h"
+#include "env.h"
 #include "http.h"
 #include "interview.h"
 #include "jsonio.h"
+#include "presign.h"
+#include "sigv4.h"
 #include "store.h"
 
 /* put-code reads six whole files: more than the usual 1 MiB of input. */
@@ -73,7 +77,9 @@ struct options {
 	int expired;            /* list-jobs */
 	long parallel;          /* put-code */
 	int ids_from_stdin;     /* "-": ids named in a JSON object on stdin */
-	int api;                /* start, message: the HTTP API's answer */
+	int api;                /* start, message, get-code: the HTTP API's
+	                           answer */
+	int complete;           /* put-job: service_data as csc-ask completes it */
 };
 
 static void
@@ -87,11 +93,11 @@ usage(FILE *f)
 	    "       csc-store [-v] start [--api] < api-start.json\n"
 	    "       csc-store [-v] message [--api] < api-message.json\n"
 	    "       csc-store [-v] put-code [--parallel N] < bundle.json\n"
-	    "       csc-store [-v] get-code [--content | --check] SERVICE CODE\n"
+	    "       csc-store [-v] get-code [--content | --check | --api] SERVICE CODE\n"
 	    "       csc-store [-v] export SERVICE CODE --dir DIR\n"
 	    "       csc-store [-v] get-service ID\n"
 	    "       csc-store [-v] delete-service ID\n"
-	    "       csc-store [-v] put-job < job.json\n"
+	    "       csc-store [-v] put-job [--complete] < job.json\n"
 	    "       csc-store [-v] claim-job SERVICE CODE --lease SECONDS\n"
 	    "       csc-store [-v] finish-job SERVICE CODE --status done|failed\n"
 	    "                      [--error TEXT]\n"
@@ -137,6 +143,7 @@ parse_command(int argc, char *argv[], struct options *o)
 	    {"expired", no_argument, NULL, 'x'},
 	    {"parallel", required_argument, NULL, 'p'},
 	    {"api", no_argument, NULL, 'A'},
+	    {"complete", no_argument, NULL, 'C'},
 	    {NULL, 0, NULL, 0}};
 	const char *allowed;
 	size_t i;
@@ -150,7 +157,8 @@ parse_command(int argc, char *argv[], struct options *o)
 		return (-1);
 	}
 	switch (o->c->cmd) {
-	case GET_CODE: allowed = "ck"; break;
+	case GET_CODE: allowed = "ckA"; break;
+	case PUT_JOB: allowed = "C"; break;
 	case EXPORT: allowed = "d"; break;
 	case CLAIM_JOB: allowed = "l"; break;
 	case FINISH_JOB: allowed = "se"; break;
@@ -177,6 +185,7 @@ parse_command(int argc, char *argv[], struct options *o)
 		case 'e': o->error = optarg; break;
 		case 'x': o->expired = 1; break;
 		case 'A': o->api = 1; break;
+		case 'C': o->complete = 1; break;
 		case 'l':
 			if ((o->lease = parse_long(optarg, 1, LEASE_MAX)) < 0) {
 				err_set(EX_USAGE, "--lease must be 1..%ld seconds",
@@ -210,6 +219,11 @@ parse_command(int argc, char *argv[], struct options *o)
 	if (nids < o->c->nids) {
 		err_set(EX_USAGE, "%s: expected %d id%s (try --help)", o->c->name,
 		    o->c->nids, o->c->nids > 1 ? "s" : "");
+		return (-1);
+	}
+	if (o->api && o->files != STORE_META_ONLY) {
+		err_set(EX_USAGE, "%s: --api answers without the files' content",
+		    o->c->name);
 		return (-1);
 	}
 	if ((o->c->cmd == EXPORT && o->dir == NULL) ||
@@ -425,6 +439,137 @@ fail:
 	return (NULL);
 }
 
+/* get-code --api: the answer of the HTTP API's status action for the code
+ * item DOC (taken), as SPEC section 8 has it: service_id, code_id, status,
+ * error and attempts where DOC has them (not null), and once it is done
+ * its files as {name, size, sha256, url, expires_at}, each URL presigned
+ * as csc-presign --attachment signs it, for CSC_URL_TTL seconds (default
+ * 3600).  One process, where get-code, csc-presign and a filter were
+ * three.  NULL after err_set. */
+static cJSON *
+code_api_view(cJSON *doc)
+{
+	static const char *const fields[] = {"service_id", "code_id",
+	    "status", "error", "attempts"};
+	static const char *const file_fields[] = {"name", "size", "sha256"};
+	const char *status = jsonio_string(doc, "status");
+	const char *bucket = jsonio_string(doc, "bucket"), *key, *name, *url;
+	const cJSON *files = cJSON_GetObjectItemCaseSensitive(doc, "files");
+	const cJSON *rec;
+	struct presigner p;
+	char expires_at[21];
+	cJSON *out, *list, *f, *v;
+	time_t now;
+	long ttl;
+	size_t i;
+	int done = status != NULL && strcmp(status, "done") == 0, signer = 0;
+
+	if (doc == NULL)
+		return (NULL);
+	if ((out = cJSON_CreateObject()) == NULL)
+		goto nomem;
+	for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+		v = cJSON_GetObjectItemCaseSensitive(doc, fields[i]);
+		if (v != NULL && !cJSON_IsNull(v) &&
+		    !cJSON_AddItemToObject(out, fields[i],
+		        cJSON_Duplicate(v, 1)))
+			goto nomem;
+	}
+	if (!done)
+		goto ok;
+	if (!cJSON_IsArray(files) || bucket == NULL) {
+		err_set(EX_UNAVAILABLE, "code %s/%s is done but lists no files",
+		    jsonio_string(doc, "service_id"), jsonio_string(doc, "code_id"));
+		goto fail;
+	}
+	now = clock_now();
+	if (env_long("CSC_URL_TTL", 1, SIGV4_MAX_EXPIRES, 3600, &ttl))
+		goto fail;
+	if (now == (time_t)-1 || clock_rfc3339(now + ttl, expires_at)) {
+		err_set(EX_CONFIG, "CSC_NOW must be seconds since the epoch");
+		goto fail;
+	}
+	if (presigner_init(&p, "GET", (unsigned)ttl))
+		goto fail;
+	signer = 1;
+	if ((list = cJSON_AddArrayToObject(out, "files")) == NULL)
+		goto nomem;
+	cJSON_ArrayForEach(rec, files) {
+		key = jsonio_string(rec, "key");
+		name = jsonio_string(rec, "name");
+		if (key == NULL || *key == '\0' || name == NULL || *name == '\0') {
+			err_set(EX_UNAVAILABLE, "code %s/%s: a file record lacks "
+			                        "its key or name",
+			    jsonio_string(doc, "service_id"),
+			    jsonio_string(doc, "code_id"));
+			goto fail;
+		}
+		/* Saved under its own name, as csc-presign --attachment has it. */
+		if ((url = presign_url(&p, bucket, key, name, now)) == NULL)
+			goto fail;
+		if ((f = cJSON_CreateObject()) == NULL ||
+		    !cJSON_AddItemToArray(list, f))
+			goto nomem;
+		for (i = 0; i < sizeof(file_fields) / sizeof(file_fields[0]); i++) {
+			v = cJSON_GetObjectItemCaseSensitive(rec, file_fields[i]);
+			if (!cJSON_AddItemToObject(f, file_fields[i],
+			        v != NULL ? cJSON_Duplicate(v, 1) : cJSON_CreateNull()))
+				goto nomem;
+		}
+		if (!cJSON_AddStringToObject(f, "url", url) ||
+		    !cJSON_AddStringToObject(f, "expires_at", expires_at))
+			goto nomem;
+	}
+ok:
+	if (signer)
+		presigner_free(&p);
+	cJSON_Delete(doc);
+	return (out);
+nomem:
+	err_set(EX_SOFTWARE, "out of memory");
+fail:
+	if (signer)
+		presigner_free(&p);
+	cJSON_Delete(out);
+	cJSON_Delete(doc);
+	return (NULL);
+}
+
+/* put-job --complete: the job IN with its service_data checked and
+ * completed as csc-ask complete does it (the HTTP API's generate with a
+ * service_data: one process where csc-ask and put-job were two), then
+ * stored as put-job stores it.  NULL after err_set: EX_DATAERR for a
+ * service_data the interview would not accept. */
+static cJSON *
+put_job_complete(struct store *st, const cJSON *in)
+{
+	struct interview *q;
+	cJSON *done = NULL, *job = NULL, *sd, *out = NULL;
+
+	if (!cJSON_IsObject(in)) {
+		err_set(EX_DATAERR, "a job must be a JSON object");
+		return (NULL);
+	}
+	if ((q = interview_load_default()) == NULL)
+		return (NULL);
+	if (interview_complete(q, cJSON_GetObjectItemCaseSensitive(in,
+	        "service_data"), &done))
+		goto done;
+	sd = cJSON_DetachItemFromObjectCaseSensitive(done, "service_data");
+	if ((job = cJSON_Duplicate(in, 1)) == NULL ||
+	    !cJSON_ReplaceItemInObjectCaseSensitive(job, "service_data", sd)) {
+		cJSON_Delete(sd);
+		err_set(EX_SOFTWARE, "out of memory");
+		goto done;
+	}
+	out = store_put_job(st, job);
+done:
+	cJSON_Delete(job);
+	cJSON_Delete(done);
+	interview_free(q);
+	return (out);
+}
+
 static cJSON *
 run(struct store *st, const struct options *o, const cJSON *in)
 {
@@ -444,11 +589,14 @@ run(struct store *st, const struct options *o, const cJSON *in)
 		return (store_delete_conversation(st, o->ids[0]));
 	case PUT_CODE: return (store_put_code(st, in));
 	case GET_CODE:
-		return (store_get_code(st, o->ids[0], o->ids[1], o->files));
+		out = store_get_code(st, o->ids[0], o->ids[1], o->files);
+		return (o->api ? code_api_view(out) : out);
 	case EXPORT: return (store_export(st, o->ids[0], o->ids[1], o->dir));
 	case GET_SERVICE: return (store_get_service(st, o->ids[0]));
 	case DELETE_SERVICE: return (store_delete_service(st, o->ids[0]));
-	case PUT_JOB: return (store_put_job(st, in));
+	case PUT_JOB:
+		return (o->complete ? put_job_complete(st, in)
+		                    : store_put_job(st, in));
 	case CLAIM_JOB:
 		return (store_claim_job(st, o->ids[0], o->ids[1], o->lease));
 	case FINISH_JOB:

@@ -6,7 +6,10 @@
 # Claude stand-in.  The original design's request bodies, a corpus of bad
 # requests (tests/fixtures/api/bad-requests.jsonl), concurrent answers, the
 # generation jobs (a runner killed mid-generation, two runners on one job,
-# failed generations), and the same interview with jq and with gojq.
+# failed generations), the same requests with jq and with gojq, and the
+# CGI run by hand: no file made, the answers' exact shapes.  The whole
+# suite runs with the CGI's default filter (gojq where installed), or with
+# the CSC_JQ the caller sets: `CSC_JQ=jq tests/run tests/api.bats`.
 
 load helper
 
@@ -23,11 +26,11 @@ INTERVIEW_SD='{"service_type":"vFirewall","vendor":"Cisco","features":["Traffic 
 setup_file() {
 	STACK_DIR=$(mktemp -d)
 	export STACK_DIR
-	# No Anthropic key: the stand-in answers.  No CSC_JQ: the CGI picks its
-	# default (the CSC_JQ test starts stacks of its own).  No sweeper: the
-	# tests run `csc-job sweep` themselves, and one in the background would
-	# race them for expired jobs.
-	env -u ANTHROPIC_API_KEY -u ANTHROPIC_AUTH_TOKEN -u CSC_JQ CSC_SWEEP_INTERVAL=0 \
+	# No Anthropic key: the stand-in answers.  The caller's CSC_JQ, if any,
+	# reaches the CGI (the CSC_JQ test starts stacks of its own).  No
+	# sweeper: the tests run `csc-job sweep` themselves, and one in the
+	# background would race them for expired jobs.
+	env -u ANTHROPIC_API_KEY -u ANTHROPIC_AUTH_TOKEN CSC_SWEEP_INTERVAL=0 \
 		"$STACK" up "$STACK_DIR" >/dev/null
 	# shellcheck source=/dev/null
 	source "$STACK_DIR/env"
@@ -247,6 +250,26 @@ object_versions() {
 		--query 'length(Versions || `[]`)' --output text
 }
 
+# assert_keys JSON KEYS: JSON is an object with exactly the members KEYS
+# (a sorted JSON array), and so is every file it lists.
+assert_keys() {
+	assert_equal "$(jq -c 'keys' <<<"$1")" "$2"
+	jq -e '(.files // []) | all(.[]; keys == ["expires_at","name","sha256","size","url"])' <<<"$1" >/dev/null ||
+		fail "a file's members are not name, size, sha256, url, expires_at: $1"
+}
+
+# cgi BODY: POST /conversation to bin/csc-api run by hand as a CGI program,
+# with the stack's settings (and the caller's TMPDIR); the status in
+# $code, the body in $reply.
+cgi() {
+	local raw
+	raw=$(REQUEST_METHOD=POST PATH_INFO=/conversation CONTENT_TYPE=application/json \
+		CONTENT_LENGTH=${#1} csc-api <<<"$1" 2>>"$BATS_TEST_TMPDIR/cgi.log")
+	code=${raw#Status: }
+	code=${code%% *}
+	reply=${raw#*$'\r\n\r\n'}
+}
+
 # job_json SID CID MARKER: a job as csc-api puts it, for the original
 # service_data with MARKER as its requirements (to find its requests).
 job_json() {
@@ -265,13 +288,14 @@ job_json() {
 	assert_uuid "$sid"
 	assert_uuid "$cid"
 	wait_done "$sid" "$cid"
-	assert_equal "$(jq -c '[.service_id, .code_id, .status, (.files | length)]' <<<"$reply")" \
-		"[\"$sid\",\"$cid\",\"done\",6]"
+	assert_equal "$(jq -c '[.service_id, .code_id, .status, .attempts, (.files | length)]' <<<"$reply")" \
+		"[\"$sid\",\"$cid\",\"done\",1,6]"
+	assert_keys "$reply" '["attempts","code_id","files","service_id","status"]'
 	check_files "$sid" "$cid"
 	post "{\"action\":\"download\",\"service_id\":\"$sid\",\"code_id\":\"$cid\"}"
 	assert_api 200
-	jq -e '.files | length == 6 and all(.[]; has("name") and has("size") and has("sha256") and has("url") and has("expires_at"))' \
-		<<<"$reply" >/dev/null
+	assert_keys "$reply" '["code_id","files","service_id"]'
+	assert_equal "$(jq -c '[.service_id, .code_id, (.files | length)]' <<<"$reply")" "[\"$sid\",\"$cid\",6]"
 	check_files "$sid" "$cid"
 	# What is stored: the conversation, complete, and the service made of it.
 	run --separate-stderr csc-store get-conversation "$id"
@@ -689,13 +713,16 @@ one_winner() {
 			[ "$tries" -gt 0 ] || fail "$fault: not failed: $reply"
 			sleep 0.1
 		done
-		jq -e 'has("files") | not' <<<"$reply" >/dev/null
+		assert_keys "$reply" '["attempts","code_id","error","service_id","status"]'
+		assert_equal "$(jq -c '[.service_id, .code_id, .attempts]' <<<"$reply")" "[\"$sid\",\"$cid\",1]"
 		case "$fault" in
 		refusal) jq -e '.error | test("refus")' <<<"$reply" >/dev/null || fail "$fault: $reply" ;;
 		max_tokens) jq -e '.error | test("max_tokens")' <<<"$reply" >/dev/null || fail "$fault: $reply" ;;
 		esac
 		post "{\"action\":\"download\",\"service_id\":\"$sid\",\"code_id\":\"$cid\"}"
 		assert_api 409
+		assert_equal "$(jq -c . <<<"$reply")" \
+			'{"error":{"code":"not_ready","message":"the code is not generated yet; ask for its status"}}'
 		run --separate-stderr csc-store get-code "$sid" "$cid"
 		assert_success
 		assert_equal "$(jq -c '[.status, .attempts, (.files // [] | length)]' <<<"$output")" '["failed",1,0]'
@@ -714,8 +741,8 @@ jq_wrapper() {
 	printf '%s\n' "$wrapper"
 }
 
-@test "CSC_JQ: the interview passes through lighttpd with jq and with gojq" {
-	local variant dir wrapper
+@test "CSC_JQ: the interview, generate, status and download pass through lighttpd with jq and with gojq" {
+	local variant dir wrapper sid cid
 	command -v jq >/dev/null || skip "jq is not installed"
 	command -v gojq >/dev/null || skip "gojq is not installed"
 	for variant in jq gojq; do
@@ -735,8 +762,108 @@ jq_wrapper() {
 			assert_api 400
 			post '{"action":"message","conversation_id":"../x","message":"x","step":1}'
 			assert_api 400
+			post "{\"action\":\"generate\",\"service_data\":$ORIGINAL_SD,\"wait\":20}"
+			assert_api 200
+			assert_keys "$reply" '["attempts","code_id","files","service_id","status"]'
+			sid=$(jq -r .service_id <<<"$reply")
+			cid=$(jq -r .code_id <<<"$reply")
+			check_files "$sid" "$cid"
+			post "{\"action\":\"status\",\"service_id\":\"$sid\",\"code_id\":\"$cid\"}"
+			assert_api 200
+			assert_equal "$(jq -r .status <<<"$reply")" "done"
+			post "{\"action\":\"download\",\"service_id\":\"$sid\",\"code_id\":\"$cid\"}"
+			assert_api 200
+			assert_keys "$reply" '["code_id","files","service_id"]'
+			check_files "$sid" "$cid"
+			post "{\"action\":\"generate\",\"conversation_id\":\"$id\"}"
+			assert_api 202
 		)
 		[ -s "$BATS_TEST_TMPDIR/$variant.used" ] || fail "CSC_JQ=$variant was never run"
 		"$STACK" down "$dir" >/dev/null
 	done
+}
+
+@test "a request makes no file: the CGI answers with TMPDIR missing, and leaves it so" {
+	local tmp="$BATS_TEST_TMPDIR/tmp" sid cid
+	mkdir "$tmp"
+	sid=$(new_id) cid=$(new_id)
+	job_json "$sid" "$cid" no-file | csc-store put-job >/dev/null
+	# A directory that does not exist: a file made for a tool's messages
+	# would fail the request.
+	export TMPDIR="$tmp/missing"
+	cgi '{"action":"start"}'
+	assert_equal "$code" 201
+	assert_equal "$(jq -c '[.step, .total_steps]' <<<"$reply")" '[1,7]'
+	cgi "{\"action\":\"status\",\"service_id\":\"$sid\",\"code_id\":\"$cid\"}"
+	assert_equal "$code" 200
+	# A pending job's exact answer.
+	assert_equal "$(jq -S -c . <<<"$reply")" \
+		"{\"attempts\":0,\"code_id\":\"$cid\",\"service_id\":\"$sid\",\"status\":\"pending\"}"
+	# A tool's message reaches the answer, from the variable.
+	cgi "{\"action\":\"status\",\"service_id\":\"$cid\",\"code_id\":\"$sid\"}"
+	assert_equal "$code" 404
+	assert_equal "$(jq -c . <<<"$reply")" \
+		"{\"error\":{\"code\":\"not_found\",\"message\":\"code $cid/$sid not found\"}}"
+	cgi "{\"action\":\"download\",\"service_id\":\"$sid\",\"code_id\":\"$cid\"}"
+	assert_equal "$code" 409
+	assert_equal "$(jq -r .error.code <<<"$reply")" not_ready
+	cgi '{"action":"generate","service_data":{"vendor":1}}'
+	assert_equal "$code" 400
+	assert_equal "$(jq -r .error.code <<<"$reply")" invalid_request
+	[[ "$(jq -r .error.message <<<"$reply")" == service_data:* ]] || fail "message: $reply"
+	cgi '{"action":"generate","service_data":{},"wait":"soon"}'
+	assert_equal "$code" 400
+	assert_equal "$(jq -r .error.message <<<"$reply")" 'wait must be a number of seconds'
+	# Nothing was made, not even the missing directory.
+	assert_equal "$(find "$tmp" -mindepth 1 | wc -l)" 0
+}
+
+@test "a finished generate with wait answers the status action's shape, its 202 the accepted job" {
+	local sid cid unsigned
+	post "{\"action\":\"generate\",\"service_data\":$ORIGINAL_SD,\"wait\":20}"
+	assert_api 200
+	assert_keys "$reply" '["attempts","code_id","files","service_id","status"]'
+	sid=$(jq -r .service_id <<<"$reply")
+	cid=$(jq -r .code_id <<<"$reply")
+	check_files "$sid" "$cid"
+	# The same answer as the status action's, but for the URLs' signing.
+	unsigned=$(jq -S -c 'del(.files[].url, .files[].expires_at)' <<<"$reply")
+	post "{\"action\":\"status\",\"service_id\":\"$sid\",\"code_id\":\"$cid\"}"
+	assert_api 200
+	assert_equal "$(jq -S -c 'del(.files[].url, .files[].expires_at)' <<<"$reply")" "$unsigned"
+	# Without a wait: 202 at once, and the job it names exists.
+	post "{\"action\":\"generate\",\"service_data\":$ORIGINAL_SD}"
+	assert_api 202
+	assert_equal "$(jq -c 'keys' <<<"$reply")" '["code_id","service_id","status"]'
+	sid=$(jq -r .service_id <<<"$reply")
+	cid=$(jq -r .code_id <<<"$reply")
+	assert_equal "$(jq -r .status <<<"$reply")" pending
+	run --separate-stderr csc-store get-code "$sid" "$cid"
+	assert_success
+	wait_done "$sid" "$cid"
+}
+
+@test "csc-job picks its filter as csc-api does: gojq where installed" {
+	local dir="$BATS_TEST_TMPDIR/path"
+	command -v gojq >/dev/null || skip "gojq is not installed"
+	mkdir "$dir"
+	# A gojq first on PATH that logs its use.
+	ln -s "$(jq_wrapper gojq)" "$dir/gojq"
+	PATH="$dir:$PATH" run --separate-stderr env -u CSC_JQ csc-job sweep
+	assert_success
+	[ -s "$BATS_TEST_TMPDIR/gojq.used" ] || fail "csc-job did not run gojq"
+}
+
+@test "csc-store get-code --api signs the files as get-code | csc-presign --attachment did" {
+	local sid cid
+	post "{\"action\":\"generate\",\"service_data\":$ORIGINAL_SD,\"wait\":20}"
+	assert_api 200
+	sid=$(jq -r .service_id <<<"$reply")
+	cid=$(jq -r .code_id <<<"$reply")
+	export CSC_NOW=1800000000 CSC_URL_TTL=900
+	run --separate-stderr csc-store get-code --api "$sid" "$cid"
+	assert_success
+	assert_equal "$(jq -c '[.files[].expires_at] | unique' <<<"$output")" '["2027-01-15T08:15:00Z"]'
+	assert_equal "$(jq -S -c '.files' <<<"$output")" \
+		"$(csc-store get-code "$sid" "$cid" | csc-presign --attachment | jq -S -c '[.files[] | {name, size, sha256, url, expires_at}]')"
 }
