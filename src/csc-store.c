@@ -444,10 +444,11 @@ fail:
  * error and attempts where DOC has them (not null), and once it is done
  * its files as {name, size, sha256, url, expires_at}, each URL presigned
  * as csc-presign --attachment signs it, for CSC_URL_TTL seconds (default
- * 3600).  One process, where get-code, csc-presign and a filter were
+ * 3600), with the store's own AWS client (its credentials are loaded
+ * once).  One process, where get-code, csc-presign and a filter were
  * three.  NULL after err_set. */
 static cJSON *
-code_api_view(cJSON *doc)
+code_api_view(struct store *st, cJSON *doc)
 {
 	static const char *const fields[] = {"service_id", "code_id",
 	    "status", "error", "attempts"};
@@ -485,11 +486,12 @@ code_api_view(cJSON *doc)
 	now = clock_now();
 	if (env_long("CSC_URL_TTL", 1, SIGV4_MAX_EXPIRES, 3600, &ttl))
 		goto fail;
-	if (now == (time_t)-1 || clock_rfc3339(now + ttl, expires_at)) {
-		err_set(EX_CONFIG, "CSC_NOW must be seconds since the epoch");
+	if (clock_rfc3339(now + ttl, expires_at)) {
+		err_set(EX_CONFIG, "the expiry time (now + %ld s) is out of range",
+		    ttl);
 		goto fail;
 	}
-	if (presigner_init(&p, "GET", (unsigned)ttl))
+	if (presigner_init(&p, &st->aws, "GET", (unsigned)ttl))
 		goto fail;
 	signer = 1;
 	if ((list = cJSON_AddArrayToObject(out, "files")) == NULL)
@@ -590,7 +592,7 @@ run(struct store *st, const struct options *o, const cJSON *in)
 	case PUT_CODE: return (store_put_code(st, in));
 	case GET_CODE:
 		out = store_get_code(st, o->ids[0], o->ids[1], o->files);
-		return (o->api ? code_api_view(out) : out);
+		return (o->api ? code_api_view(st, out) : out);
 	case EXPORT: return (store_export(st, o->ids[0], o->ids[1], o->dir));
 	case GET_SERVICE: return (store_get_service(st, o->ids[0]));
 	case DELETE_SERVICE: return (store_delete_service(st, o->ids[0]));
