@@ -398,66 +398,155 @@ add_line(struct buf *b, const char *s)
 	return (buf_addstr(b, s) || buf_add(b, "\n", 1));
 }
 
-/* Stages (1) to (3): from the canonical parts to OUT's canonical request,
- * string to sign and signature.  CREDSCOPE is "date/region/service/
- * aws4_request". */
-static int
-sign(const struct sigv4_credentials *creds, const struct sigv4_scope *scope,
-    const struct sigv4_request *req, const char *uri, const char *query,
-    const char *headers, const char *names, const char *credscope,
-    struct sigv4_result *out)
-{
-	const struct digest_hmac *key;
-	struct buf cr, sts;
-	unsigned char mac[32];
-	char crhash[65];
-	int rc = -1;
+/* The canonical parts of one request, which the two forms build in
+ * different orders: the header form adds headers that carry the time,
+ * the query form adds parameters that name the signed headers. */
+struct canon {
+	struct buf uri;      /* CanonicalURI */
+	struct buf query;    /* CanonicalQueryString */
+	struct buf headers;  /* CanonicalHeaders, blank line included */
+	struct buf names;    /* SignedHeaders */
+	char credscope[256]; /* "date/region/service/aws4_request" */
+};
 
-	buf_init(&cr, LINE_MAX_BYTES);
-	buf_init(&sts, LINE_MAX_BYTES);
-	/* (1) canonical request */
-	if (add_line(&cr, req->method) || /* HTTPRequestMethod */
-	    add_line(&cr, uri) ||         /* CanonicalURI */
-	    add_line(&cr, query) ||       /* CanonicalQueryString */
-	    buf_addstr(&cr, headers) ||   /* CanonicalHeaders */
-	    add_line(&cr, names) ||       /* SignedHeaders */
-	    buf_addstr(&cr, req->payload_hash)) /* HashedPayload */
-		goto done;
-	/* (2) string to sign */
-	if (digest_sha256_hex(cr.data, cr.len, crhash) ||
-	    add_line(&sts, ALGORITHM) || add_line(&sts, out->amz_date) ||
-	    add_line(&sts, credscope) || buf_addstr(&sts, crhash))
-		goto done;
-	/* (3) signature = hex(HMAC(kSigning, string to sign)) */
-	key = signing_key(creds->secret_access_key, scope, out->amz_date);
-	if (key == NULL || digest_hmac_sign(key, sts.data, sts.len, mac))
-		goto done;
-	digest_hex(mac, 32, out->signature);
-	out->canonical_request = buf_detach(&cr);
-	out->string_to_sign = buf_detach(&sts);
-	if (out->canonical_request == NULL || out->string_to_sign == NULL)
-		goto done;
-	rc = 0;
-done:
-	OPENSSL_cleanse(mac, sizeof(mac));
-	buf_free(&cr);
-	buf_free(&sts);
-	return (rc);
+static void
+canon_init(struct canon *c)
+{
+	buf_init(&c->uri, LINE_MAX_BYTES);
+	buf_init(&c->query, LINE_MAX_BYTES);
+	buf_init(&c->headers, LINE_MAX_BYTES);
+	buf_init(&c->names, LINE_MAX_BYTES);
+	c->credscope[0] = '\0';
 }
 
-/* Fill OUT's time and the credential scope "date/region/service/...". */
+static void
+canon_free(struct canon *c)
+{
+	buf_free(&c->uri);
+	buf_free(&c->query);
+	buf_free(&c->headers);
+	buf_free(&c->names);
+}
+
+/* canon_start(c, scope, req, out): clear OUT and fill its time, C's
+ * credential scope and C's canonical URI.  Returns 0 or -1. */
 static int
-start(const struct sigv4_scope *scope, struct sigv4_result *out,
-    char *credscope, size_t size)
+canon_start(struct canon *c, const struct sigv4_scope *scope,
+    const struct sigv4_request *req, struct sigv4_result *out)
 {
 	int n;
 
 	memset(out, 0, sizeof(*out));
 	if (clock_amz_date(scope->when, out->amz_date))
 		return (-1);
-	n = snprintf(credscope, size, "%.8s/%s/%s/aws4_request", out->amz_date,
-	    scope->region, scope->service);
-	return (n < 0 || (size_t)n >= size ? -1 : 0);
+	n = snprintf(c->credscope, sizeof(c->credscope),
+	    "%.8s/%s/%s/aws4_request", out->amz_date, scope->region,
+	    scope->service);
+	if (n < 0 || (size_t)n >= sizeof(c->credscope))
+		return (-1);
+	return (canonical_uri(&c->uri, req->path,
+	    (req->flags & SIGV4_NORMALIZE_PATH) != 0));
+}
+
+/* canon_query(c, req, extra, nextra): C's canonical query: REQ's own
+ * parameters and the EXTRA raw ones, encoded and sorted.  0 or -1. */
+static int
+canon_query(struct canon *c, const struct sigv4_request *req,
+    const struct sigv4_header *extra, size_t nextra)
+{
+	struct param *qp = NULL;
+	size_t nq = 0;
+	int rc = -1;
+
+	if (parse_query(req->query, extra, nextra, &qp, &nq) == 0 &&
+	    canonical_query(&c->query, qp, nq) == 0)
+		rc = 0;
+	params_free(qp, nq);
+	return (rc);
+}
+
+/* (1) canonical_request(req, c, cr): append the canonical request to
+ * CR, one part per line.  Returns 0 or -1. */
+static int
+canonical_request(const struct sigv4_request *req, const struct canon *c,
+    struct buf *cr)
+{
+	const char *query = c->query.len > 0 ? c->query.data : "";
+
+	if (add_line(cr, req->method) ||         /* HTTPRequestMethod */
+	    add_line(cr, c->uri.data) ||         /* CanonicalURI */
+	    add_line(cr, query) ||               /* CanonicalQueryString */
+	    buf_addstr(cr, c->headers.data) ||   /* CanonicalHeaders */
+	    add_line(cr, c->names.data) ||       /* SignedHeaders */
+	    buf_addstr(cr, req->payload_hash))   /* HashedPayload */
+		return (-1);
+	return (0);
+}
+
+/* (2) string_to_sign(amz_date, credscope, cr, sts): append the string to
+ * sign for the canonical request CR to STS.  Returns 0 or -1. */
+static int
+string_to_sign(const char *amz_date, const char *credscope,
+    const struct buf *cr, struct buf *sts)
+{
+	char crhash[65];
+
+	if (digest_sha256_hex(cr->data, cr->len, crhash) ||
+	    add_line(sts, ALGORITHM) ||     /* Algorithm */
+	    add_line(sts, amz_date) ||      /* RequestDateTime */
+	    add_line(sts, credscope) ||     /* CredentialScope */
+	    buf_addstr(sts, crhash))        /* HashedCanonicalRequest */
+		return (-1);
+	return (0);
+}
+
+/* (3) signature(creds, scope, amz_date, sts, sig): SIG = hex(HMAC(
+ * kSigning, STS)).  Returns 0 or -1; the MAC is wiped either way. */
+static int
+signature(const struct sigv4_credentials *creds,
+    const struct sigv4_scope *scope, const char *amz_date,
+    const struct buf *sts, char sig[65])
+{
+	const struct digest_hmac *key;
+	unsigned char mac[32];
+	int rc = -1;
+
+	key = signing_key(creds->secret_access_key, scope, amz_date);
+	if (key == NULL || digest_hmac_sign(key, sts->data, sts->len, mac))
+		goto done;
+	digest_hex(mac, 32, sig);
+	rc = 0;
+done:
+	OPENSSL_cleanse(mac, sizeof(mac));
+	return (rc);
+}
+
+/* sign(creds, scope, req, c, out): stages (1) to (3) over the canonical
+ * parts C, into OUT's canonical request, string to sign and signature.
+ * Returns 0 or -1. */
+static int
+sign(const struct sigv4_credentials *creds, const struct sigv4_scope *scope,
+    const struct sigv4_request *req, const struct canon *c,
+    struct sigv4_result *out)
+{
+	struct buf cr, sts;
+	int rc = -1;
+
+	buf_init(&cr, LINE_MAX_BYTES);
+	buf_init(&sts, LINE_MAX_BYTES);
+	if (canonical_request(req, c, &cr) ||
+	    string_to_sign(out->amz_date, c->credscope, &cr, &sts) ||
+	    signature(creds, scope, out->amz_date, &sts, out->signature))
+		goto done;
+	out->canonical_request = buf_detach(&cr);
+	out->string_to_sign = buf_detach(&sts);
+	if (out->canonical_request == NULL || out->string_to_sign == NULL)
+		goto done;
+	rc = 0;
+done:
+	buf_free(&cr);
+	buf_free(&sts);
+	return (rc);
 }
 
 static int
@@ -481,18 +570,14 @@ sigv4_sign_headers(const struct sigv4_credentials *creds,
     struct sigv4_result *out)
 {
 	struct sigv4_header *all = NULL;
-	struct param *qp = NULL;
-	struct buf uri, query, headers, names, auth;
-	char credscope[256];
-	size_t nq = 0, nall, i;
+	struct canon c;
+	struct buf auth;
+	size_t nall, i;
 	int sign_token, rc = -1;
 
-	buf_init(&uri, LINE_MAX_BYTES);
-	buf_init(&query, LINE_MAX_BYTES);
-	buf_init(&headers, LINE_MAX_BYTES);
-	buf_init(&names, LINE_MAX_BYTES);
+	canon_init(&c);
 	buf_init(&auth, LINE_MAX_BYTES);
-	if (start(scope, out, credscope, sizeof(credscope)))
+	if (canon_start(&c, scope, req, out))
 		goto done;
 	/* The headers signing adds come first in OUT, then Authorization. */
 	sign_token = creds->session_token != NULL &&
@@ -509,18 +594,13 @@ sigv4_sign_headers(const struct sigv4_credentials *creds,
 	memcpy(all, req->headers, req->nheaders * sizeof(*all));
 	for (i = 0; i < out->nadded; i++)
 		all[req->nheaders + i] = out->added[i];
-	if (canonical_uri(&uri, req->path,
-	        (req->flags & SIGV4_NORMALIZE_PATH) != 0) ||
-	    parse_query(req->query, NULL, 0, &qp, &nq) ||
-	    canonical_query(&query, qp, nq) ||
-	    canonical_headers(&headers, &names, all, nall))
-		goto done;
-	if (sign(creds, scope, req, uri.data, query.data ? query.data : "",
-	        headers.data, names.data, credscope, out))
+	if (canonical_headers(&c.headers, &c.names, all, nall) ||
+	    canon_query(&c, req, NULL, 0) || sign(creds, scope, req, &c, out))
 		goto done;
 	if (buf_printf(&auth,
 	        ALGORITHM " Credential=%s/%s, SignedHeaders=%s, Signature=%s",
-	        creds->access_key_id, credscope, names.data, out->signature) ||
+	        creds->access_key_id, c.credscope, c.names.data,
+	        out->signature) ||
 	    add_header(out, "Authorization", auth.data))
 		goto done;
 	/* A token added after signing is sent but not signed (STS style). */
@@ -531,12 +611,8 @@ sigv4_sign_headers(const struct sigv4_credentials *creds,
 done:
 	if (rc)
 		sigv4_result_free(out);
-	params_free(qp, nq);
 	free(all);
-	buf_free(&uri);
-	buf_free(&query);
-	buf_free(&headers);
-	buf_free(&names);
+	canon_free(&c);
 	buf_free(&auth);
 	return (rc);
 }
@@ -557,29 +633,25 @@ sigv4_sign_query(const struct sigv4_credentials *creds,
     unsigned expires, struct sigv4_result *out)
 {
 	struct sigv4_header x[6];
-	struct param *qp = NULL;
-	struct buf uri, query, headers, names, sent;
-	char credscope[256], credential[512], exp[16];
-	size_t nq = 0, nx = 0, i;
+	struct canon c;
+	struct buf sent;
+	char credential[512], exp[16];
+	size_t nx = 0, i;
 	int n, sign_token, rc = -1;
 
-	buf_init(&uri, LINE_MAX_BYTES);
-	buf_init(&query, LINE_MAX_BYTES);
-	buf_init(&headers, LINE_MAX_BYTES);
-	buf_init(&names, LINE_MAX_BYTES);
+	canon_init(&c);
 	buf_init(&sent, LINE_MAX_BYTES);
-	if (expires < 1 || expires > SIGV4_MAX_EXPIRES ||
-	    start(scope, out, credscope, sizeof(credscope)))
+	/* canon_start first: it clears OUT, which the failure path frees. */
+	if (canon_start(&c, scope, req, out) || expires < 1 ||
+	    expires > SIGV4_MAX_EXPIRES ||
+	    canonical_headers(&c.headers, &c.names, req->headers,
+	        req->nheaders))
 		goto done;
 	n = snprintf(credential, sizeof(credential), "%s/%s",
-	    creds->access_key_id, credscope);
+	    creds->access_key_id, c.credscope);
 	if (n < 0 || (size_t)n >= sizeof(credential))
 		goto done;
 	snprintf(exp, sizeof(exp), "%u", expires);
-	if (canonical_uri(&uri, req->path,
-	        (req->flags & SIGV4_NORMALIZE_PATH) != 0) ||
-	    canonical_headers(&headers, &names, req->headers, req->nheaders))
-		goto done;
 	/* The X-Amz-* parameters, in the order botocore sends them. */
 	sign_token = creds->session_token != NULL &&
 	    !(req->flags & SIGV4_TOKEN_UNSIGNED);
@@ -587,14 +659,11 @@ sigv4_sign_query(const struct sigv4_credentials *creds,
 	x[nx++] = (struct sigv4_header){"X-Amz-Credential", credential};
 	x[nx++] = (struct sigv4_header){"X-Amz-Date", out->amz_date};
 	x[nx++] = (struct sigv4_header){"X-Amz-Expires", exp};
-	x[nx++] = (struct sigv4_header){"X-Amz-SignedHeaders", names.data};
+	x[nx++] = (struct sigv4_header){"X-Amz-SignedHeaders", c.names.data};
 	if (sign_token)
 		x[nx++] = (struct sigv4_header){"X-Amz-Security-Token",
 		    creds->session_token};
-	if (parse_query(req->query, x, nx, &qp, &nq) ||
-	    canonical_query(&query, qp, nq) ||
-	    sign(creds, scope, req, uri.data, query.data, headers.data,
-	        names.data, credscope, out))
+	if (canon_query(&c, req, x, nx) || sign(creds, scope, req, &c, out))
 		goto done;
 	/* The query to send: the request's own, then ours, then the
 	 * signature (and an unsigned token, STS style). */
@@ -615,11 +684,7 @@ sigv4_sign_query(const struct sigv4_credentials *creds,
 done:
 	if (rc)
 		sigv4_result_free(out);
-	params_free(qp, nq);
-	buf_free(&uri);
-	buf_free(&query);
-	buf_free(&headers);
-	buf_free(&names);
+	canon_free(&c);
 	buf_free(&sent);
 	return (rc);
 }
