@@ -158,20 +158,6 @@ file_name(const cJSON *file, const char *key, char *tmp, size_t size)
 	return (tmp);
 }
 
-/* Replace or add member NAME of OBJ as the string VALUE. */
-static int
-set_string(cJSON *obj, const char *name, const char *value)
-{
-	cJSON *v = cJSON_CreateString(value);
-
-	if (v == NULL)
-		return (-1);
-	if (cJSON_HasObjectItem(obj, name))
-		return (cJSON_ReplaceItemInObjectCaseSensitive(obj, name, v) ? 0
-		                                                            : -1);
-	return (cJSON_AddItemToObject(obj, name, v) ? 0 : -1);
-}
-
 /* Add url and expires_at to every file of DOC, all signed at one time. */
 static int
 presign_document(struct presigner *p, const struct options *o, cJSON *doc)
@@ -207,12 +193,11 @@ presign_document(struct presigner *p, const struct options *o, cJSON *doc)
 		url = presign_url(p, bucket, key,
 		    o->attachment ? file_name(file, key, name, sizeof(name)) : NULL,
 		    now);
-		if (url == NULL || set_string(file, "url", url) ||
-		    set_string(file, "expires_at", expires_at)) {
-			if (url != NULL)
-				err_set(EX_SOFTWARE, "out of memory");
+		if (url == NULL ||
+		    jsonio_set(file, "url", cJSON_CreateString(url)) ||
+		    jsonio_set(file, "expires_at",
+		        cJSON_CreateString(expires_at)))
 			return (-1);
-		}
 		i++;
 	}
 	return (0);

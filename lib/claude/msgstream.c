@@ -22,6 +22,7 @@
 #include <cjson/cJSON.h>
 
 #include "buf.h"
+#include "jsonio.h"
 #include "msgstream.h"
 
 /* What the open block collects from its deltas. */
@@ -115,26 +116,6 @@ parse_object(const char *text, size_t len)
 	return (j);
 }
 
-/* set(obj, key, item): OBJ's KEY becomes ITEM (freed on failure).
- * Returns 0, or -1 if out of memory (or ITEM is NULL). */
-static int
-set(cJSON *obj, const char *key, cJSON *item)
-{
-	cJSON_bool ok;
-
-	if (item == NULL)
-		return (-1);
-	if (cJSON_GetObjectItemCaseSensitive(obj, key) != NULL)
-		ok = cJSON_ReplaceItemInObjectCaseSensitive(obj, key, item);
-	else
-		ok = cJSON_AddItemToObject(obj, key, item);
-	if (!ok) {
-		cJSON_Delete(item);
-		return (-1);
-	}
-	return (0);
-}
-
 /* count(j): J as a non-negative long (0 if not a number). */
 static long
 count(const cJSON *j)
@@ -205,7 +186,7 @@ on_message_start(struct msgstream *m, cJSON *ev, size_t len)
 		return;
 	if (content == NULL) {
 		content = cJSON_CreateArray();
-		if (set(msg, "content", content)) {
+		if (jsonio_set(msg, "content", content)) {
 			broken(m, "out of memory");
 			return;
 		}
@@ -320,7 +301,7 @@ on_block_delta(struct msgstream *m, cJSON *ev, size_t len)
 		return;
 	/* the signature comes whole, and replaces (as the SDKs do) */
 	if (strcmp(s_deltas[d].field, "signature") == 0) {
-		if (set(m->block, "signature",
+		if (jsonio_set(m->block, "signature",
 		    cJSON_CreateString(piece->valuestring)))
 			broken(m, "out of memory");
 		return;
@@ -350,7 +331,7 @@ finish_tool(struct msgstream *m)
 			m->bad_input = 1 + m->index;
 		input = cJSON_CreateObject();
 	}
-	if (set(m->block, "input", input))
+	if (jsonio_set(m->block, "input", input))
 		broken(m, "out of memory");
 }
 
@@ -368,7 +349,7 @@ on_block_stop(struct msgstream *m, cJSON *ev, size_t len)
 		key = "thinking";
 	else if (m->kind == K_TOOL)
 		finish_tool(m);
-	if (key != NULL && set(m->block, key,
+	if (key != NULL && jsonio_set(m->block, key,
 	    cJSON_CreateString(m->acc.data != NULL ? m->acc.data : "")))
 		broken(m, "out of memory");
 	if (m->state != MSGSTREAM_OPEN)
@@ -404,7 +385,7 @@ on_message_delta(struct msgstream *m, cJSON *ev, size_t len)
 				break;
 		if (k < sizeof(s_kept) / sizeof(s_kept[0]))
 			continue;
-		if (set(m->msg, j->string, cJSON_Duplicate(j, 1))) {
+		if (jsonio_set(m->msg, j->string, cJSON_Duplicate(j, 1))) {
 			broken(m, "out of memory");
 			return;
 		}
@@ -415,7 +396,7 @@ on_message_delta(struct msgstream *m, cJSON *ev, size_t len)
 	have = cJSON_GetObjectItemCaseSensitive(m->msg, "usage");
 	if (!cJSON_IsObject(have)) {
 		have = cJSON_CreateObject();
-		if (set(m->msg, "usage", have)) {
+		if (jsonio_set(m->msg, "usage", have)) {
 			broken(m, "out of memory");
 			return;
 		}
@@ -423,7 +404,7 @@ on_message_delta(struct msgstream *m, cJSON *ev, size_t len)
 	for (j = usage->child; j != NULL; j = j->next) {
 		if (cJSON_IsNull(j))
 			continue;
-		if (set(have, j->string, cJSON_Duplicate(j, 1))) {
+		if (jsonio_set(have, j->string, cJSON_Duplicate(j, 1))) {
 			broken(m, "out of memory");
 			return;
 		}

@@ -43,6 +43,8 @@ ids_new(char out[37])
 {
 	uuid_t u;
 
-	uuid_generate(u);
+	/* Random (version 4) always: uuid_generate would fall back to a
+	 * time-and-MAC id when the system has no good random source. */
+	uuid_generate_random(u);
 	uuid_unparse_lower(u, out);
 }

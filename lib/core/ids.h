@@ -13,7 +13,7 @@ int ids_valid(const char *id);
  * Returns 0 or -1. */
 int ids_check(const char *what, const char *id);
 
-/* ids_new(out): a new random id. */
+/* ids_new(out): a new random (version 4) id, lowercase. */
 void ids_new(char out[37]);
 
 #endif /* !CSC_IDS_H */

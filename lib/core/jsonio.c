@@ -279,6 +279,27 @@ jsonio_string(const cJSON *obj, const char *name)
 	return (cJSON_IsString(v) ? v->valuestring : NULL);
 }
 
+int
+jsonio_set(cJSON *obj, const char *name, cJSON *value)
+{
+	cJSON_bool ok = 0;
+
+	if (obj != NULL && value != NULL) {
+		if (cJSON_GetObjectItemCaseSensitive(obj, name) != NULL)
+			ok = cJSON_ReplaceItemInObjectCaseSensitive(obj, name,
+			    value);
+		else
+			ok = cJSON_AddItemToObject(obj, name, value);
+	}
+	if (!ok) {
+		/* Neither cJSON call takes VALUE when it fails. */
+		cJSON_Delete(value);
+		err_set(EX_SOFTWARE, "out of memory");
+		return (-1);
+	}
+	return (0);
+}
+
 static int
 is_digit(char c)
 {

@@ -119,4 +119,11 @@ int jsonio_is_number_text(const char *text);
 /* jsonio_string(obj, name): OBJ's member NAME if it is a string, else NULL. */
 const char *jsonio_string(const cJSON *obj, const char *name);
 
+/* jsonio_set(obj, name, value): make VALUE OBJ's member NAME, replacing
+ * the one there (in its place) or adding it at the end.  VALUE is OBJ's
+ * from then on, or freed on failure, so cJSON_Create* calls can be passed
+ * directly: a NULL OBJ or VALUE is taken for a failed allocation.
+ * Returns 0, or -1 after err_set(EX_SOFTWARE, "out of memory"). */
+int jsonio_set(cJSON *obj, const char *name, cJSON *value);
+
 #endif /* !CSC_JSONIO_H */

@@ -11,11 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <uuid/uuid.h>
-
 #include "buf.h"
 #include "clock.h"
 #include "err.h"
+#include "ids.h"
 #include "interview.h"
 #include "interview_int.h"
 #include "jsonio.h"
@@ -65,26 +64,6 @@ oom(void)
 	return (-1);
 }
 
-/* Set OBJ's member NAME to ITEM, replacing one that is there; ITEM is
- * OBJ's or freed.  Returns 0, or -1 if ITEM is NULL or out of memory. */
-static int
-put(cJSON *obj, const char *name, cJSON *item)
-{
-	cJSON_bool ok;
-
-	if (item == NULL)
-		return (-1);
-	if (cJSON_GetObjectItemCaseSensitive(obj, name) != NULL)
-		ok = cJSON_ReplaceItemInObjectCaseSensitive(obj, name, item);
-	else
-		ok = cJSON_AddItemToObject(obj, name, item);
-	if (!ok) {
-		cJSON_Delete(item);
-		return (-1);
-	}
-	return (0);
-}
-
 /* T as an RFC 3339 string item, or NULL after err_set. */
 static cJSON *
 time_item(time_t t)
@@ -97,25 +76,6 @@ time_item(time_t t)
 		return (NULL);
 	}
 	return (cJSON_CreateString(s));
-}
-
-static int
-is_uuid(const char *s)
-{
-	size_t i;
-
-	if (s == NULL || strlen(s) != 36)
-		return (0);
-	for (i = 0; i < 36; i++) {
-		if (i == 8 || i == 13 || i == 18 || i == 23) {
-			if (s[i] != '-')
-				return (0);
-		} else if (!((s[i] >= '0' && s[i] <= '9') ||
-		    (s[i] >= 'a' && s[i] <= 'f'))) {
-			return (0);
-		}
-	}
-	return (1);
 }
 
 /* Step S's text with each {id} of an earlier step replaced by its
@@ -170,19 +130,20 @@ question(const struct interview *q, size_t s, const cJSON *answers)
 	if (qn == NULL)
 		return (NULL);
 	if (o == NULL ||
-	    put(qn, "id", cJSON_CreateString(st->id)) ||
-	    put(qn, "text", render_text(q, s, answers)) ||
-	    put(qn, "kind", cJSON_CreateString(kinds[st->kind])))
+	    jsonio_set(qn, "id", cJSON_CreateString(st->id)) ||
+	    jsonio_set(qn, "text", render_text(q, s, answers)) ||
+	    jsonio_set(qn, "kind", cJSON_CreateString(kinds[st->kind])))
 		goto fail;
 	opts = o->n > 0 ? cJSON_CreateStringArray(o->v, (int)o->n) :
 	    cJSON_CreateArray();
-	if (put(qn, "options", opts) ||
-	    put(qn, "default", def != NULL ? cJSON_Duplicate(def, 1) :
+	if (jsonio_set(qn, "options", opts) ||
+	    jsonio_set(qn, "default", def != NULL ? cJSON_Duplicate(def, 1) :
 	    cJSON_CreateNull()))
 		goto fail;
 	if (st->kind == KIND_FREE_TEXT &&
-	    (put(qn, "optional", cJSON_CreateBool(st->optional)) ||
-	    put(qn, "max_length", cJSON_CreateNumber((double)st->max_length))))
+	    (jsonio_set(qn, "optional", cJSON_CreateBool(st->optional)) ||
+	    jsonio_set(qn, "max_length",
+	        cJSON_CreateNumber((double)st->max_length))))
 		goto fail;
 	return (qn);
 fail:
@@ -198,7 +159,7 @@ service_data(const struct interview *q, const cJSON *answers)
 	size_t s;
 
 	for (s = 0; sd != NULL && s < q->nsteps; s++) {
-		if (put(sd, q->steps[s].id,
+		if (jsonio_set(sd, q->steps[s].id,
 		    cJSON_Duplicate(interview_get(answers, q->steps[s].id), 1))) {
 			cJSON_Delete(sd);
 			return (NULL);
@@ -211,26 +172,24 @@ cJSON *
 interview_start(const struct interview *q, time_t now)
 {
 	char id[37];
-	uuid_t uu;
 	cJSON *st;
 
-	uuid_generate_random(uu);
-	uuid_unparse_lower(uu, id);
+	ids_new(id);
+	/* jsonio_set takes a NULL object or value for out of memory. */
 	st = cJSON_CreateObject();
-	if (st == NULL ||
-	    put(st, "conversation_id", cJSON_CreateString(id)) ||
-	    put(st, "step", cJSON_CreateNumber(1)) ||
-	    put(st, "total_steps", cJSON_CreateNumber((double)q->nsteps)) ||
-	    put(st, "status", cJSON_CreateString("open")) ||
-	    put(st, "answers", cJSON_CreateObject()) ||
-	    put(st, "history", cJSON_CreateArray()) ||
-	    put(st, "version", cJSON_CreateNumber(1)) ||
-	    put(st, "created_at", time_item(now)) ||
-	    put(st, "updated_at", time_item(now)) ||
-	    put(st, "expires_at", time_item(now + INTERVIEW_TTL)) ||
-	    put(st, "question", question(q, 0, NULL))) {
+	if (jsonio_set(st, "conversation_id", cJSON_CreateString(id)) ||
+	    jsonio_set(st, "step", cJSON_CreateNumber(1)) ||
+	    jsonio_set(st, "total_steps",
+	        cJSON_CreateNumber((double)q->nsteps)) ||
+	    jsonio_set(st, "status", cJSON_CreateString("open")) ||
+	    jsonio_set(st, "answers", cJSON_CreateObject()) ||
+	    jsonio_set(st, "history", cJSON_CreateArray()) ||
+	    jsonio_set(st, "version", cJSON_CreateNumber(1)) ||
+	    jsonio_set(st, "created_at", time_item(now)) ||
+	    jsonio_set(st, "updated_at", time_item(now)) ||
+	    jsonio_set(st, "expires_at", time_item(now + INTERVIEW_TTL)) ||
+	    jsonio_set(st, "question", question(q, 0, NULL))) {
 		cJSON_Delete(st);
-		oom();
 		return (NULL);
 	}
 	return (st);
@@ -317,7 +276,7 @@ check_state(const struct interview *q, const cJSON *state, int *step,
 	if (!cJSON_IsObject(state))
 		return (bad_state("expected an object (a conversation "
 		    "state), got %s", interview_type_name(state)));
-	if (!is_uuid(jsonio_string(state, "conversation_id")))
+	if (!ids_valid(jsonio_string(state, "conversation_id")))
 		return (bad_state("conversation_id must be a lowercase UUID"));
 	if (!interview_is_int(interview_get(state, "total_steps"), (double)q->nsteps,
 	    (double)q->nsteps))
@@ -419,48 +378,51 @@ advance(const struct interview *q, const cJSON *state, int step,
 	next = cJSON_Duplicate(state, 1);
 	if (next == NULL) {
 		cJSON_Delete(answer);
+		oom();
 		goto fail;
 	}
 	/* The answer, and its record in the history. */
 	answers = cJSON_GetObjectItemCaseSensitive(next, "answers");
 	history = cJSON_GetObjectItemCaseSensitive(next, "history");
 	entry = cJSON_CreateObject();
-	if (entry == NULL ||
-	    put(entry, "step", cJSON_CreateNumber(step)) ||
-	    put(entry, "question_id", cJSON_CreateString(st->id)) ||
-	    put(entry, "message", history_message(msg)) ||
-	    put(entry, "answer", cJSON_Duplicate(answer, 1)) ||
-	    put(entry, "at", time_item(now))) {
+	if (jsonio_set(entry, "step", cJSON_CreateNumber(step)) ||
+	    jsonio_set(entry, "question_id", cJSON_CreateString(st->id)) ||
+	    jsonio_set(entry, "message", history_message(msg)) ||
+	    jsonio_set(entry, "answer", cJSON_Duplicate(answer, 1)) ||
+	    jsonio_set(entry, "at", time_item(now))) {
 		cJSON_Delete(answer);
 		goto fail;
 	}
-	if (put(answers, st->id, answer) ||
-	    !cJSON_AddItemToArray(history, entry))
+	if (jsonio_set(answers, st->id, answer))
 		goto fail;
+	if (!cJSON_AddItemToArray(history, entry)) {
+		oom();
+		goto fail;
+	}
 	entry = NULL;
 	/* A new version, alive for another INTERVIEW_TTL. */
 	version = interview_get(state, "version")->valuedouble;
-	if (put(next, "version", cJSON_CreateNumber(version + 1)) ||
-	    put(next, "updated_at", time_item(now)) ||
-	    put(next, "expires_at", time_item(now + INTERVIEW_TTL)))
+	if (jsonio_set(next, "version", cJSON_CreateNumber(version + 1)) ||
+	    jsonio_set(next, "updated_at", time_item(now)) ||
+	    jsonio_set(next, "expires_at", time_item(now + INTERVIEW_TTL)))
 		goto fail;
 	/* The next question, or the end of the interview. */
 	if ((size_t)step == q->nsteps) {
-		if (put(next, "status", cJSON_CreateString("complete")) ||
-		    put(next, "question", cJSON_CreateNull()) ||
-		    put(next, "service_data", service_data(q, answers)))
+		if (jsonio_set(next, "status", cJSON_CreateString("complete")) ||
+		    jsonio_set(next, "question", cJSON_CreateNull()) ||
+		    jsonio_set(next, "service_data", service_data(q, answers)))
 			goto fail;
 	} else {
 		cJSON_DeleteItemFromObjectCaseSensitive(next, "service_data");
-		if (put(next, "step", cJSON_CreateNumber(step + 1)) ||
-		    put(next, "question", question(q, (size_t)step, answers)))
+		if (jsonio_set(next, "step", cJSON_CreateNumber(step + 1)) ||
+		    jsonio_set(next, "question",
+		        question(q, (size_t)step, answers)))
 			goto fail;
 	}
 	return (next);
 fail:
 	cJSON_Delete(entry);
 	cJSON_Delete(next);
-	oom();
 	return (NULL);
 }
 
@@ -580,10 +542,8 @@ complete_fields(const struct interview *q, const cJSON *sd, int brief,
 				    "missing, and it has no default");
 				continue;
 			}
-			if (put(result, st->id, cJSON_Duplicate(def, 1))) {
-				oom();
+			if (jsonio_set(result, st->id, cJSON_Duplicate(def, 1)))
 				goto done;
-			}
 			continue;
 		}
 		buf_reset(&one);
@@ -594,10 +554,8 @@ complete_fields(const struct interview *q, const cJSON *sd, int brief,
 			add_problem(why, &errors, st->id, one.data);
 			continue;
 		}
-		if (put(result, st->id, norm)) {
-			oom();
+		if (jsonio_set(result, st->id, norm))
 			goto done;
-		}
 	}
 	/* Fields that are no step's. */
 	cJSON_ArrayForEach(v, sd) {
@@ -650,10 +608,10 @@ interview_complete(const struct interview *q, const cJSON *sd, cJSON **out)
 		err_set(EX_DATAERR, "service_data: %s", why.data);
 		goto fail;
 	}
+	/* RESULT is WRAP's from here, or freed (WRAP NULL included). */
 	wrap = cJSON_CreateObject();
-	if (wrap == NULL || put(wrap, "service_data", result)) {
+	if (jsonio_set(wrap, "service_data", result)) {
 		result = NULL;
-		oom();
 		goto fail;
 	}
 	buf_free(&why);

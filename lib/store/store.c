@@ -250,20 +250,11 @@ store_item_string(const cJSON *item, const char *name)
 	return (jsonio_string(cJSON_GetObjectItemCaseSensitive(item, name), "S"));
 }
 
-/* Replace DOC's member NAME (or add it) with V, which is taken whatever
- * happens: on failure it is freed.  Returns 0, or -1 if V is NULL or out
- * of memory; the caller reports. */
+/* Replace DOC's member NAME (or add it) with V (consumed): jsonio_set. */
 int
 store_doc_set(cJSON *doc, const char *name, cJSON *v)
 {
-	if (v == NULL)
-		return (-1);
-	cJSON_DeleteItemFromObjectCaseSensitive(doc, name);
-	if (!cJSON_AddItemToObject(doc, name, v)) {
-		cJSON_Delete(v);
-		return (-1);
-	}
-	return (0);
+	return (jsonio_set(doc, name, v));
 }
 
 cJSON *
