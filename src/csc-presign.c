@@ -19,6 +19,7 @@
 #include "clock.h"
 #include "err.h"
 #include "jsonio.h"
+#include "num.h"
 #include "presign.h"
 #include "sigv4.h"
 
@@ -54,15 +55,9 @@ usage(FILE *f)
 static unsigned
 parse_expires(const char *s)
 {
-	char *end;
-	unsigned long v;
+	long long v;
 
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno != 0 || end == s || *end != '\0' || *s == '-' || v < 1 ||
-	    v > SIGV4_MAX_EXPIRES)
-		return (0);
-	return ((unsigned)v);
+	return (num_parse(s, 1, SIGV4_MAX_EXPIRES, &v) ? 0 : (unsigned)v);
 }
 
 /* Fill O from the command line; returns the index of the first operand,

@@ -27,6 +27,7 @@
 #include "jsonio.h"
 #include "presign.h"
 #include "sigv4.h"
+#include "num.h"
 #include "store.h"
 
 /* put-code reads six whole files: more than the usual 1 MiB of input. */
@@ -115,19 +116,6 @@ usage(FILE *f)
 	    "  -V, --version  the version\n");
 }
 
-static long
-parse_long(const char *s, long min, long max)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno != 0 || end == s || *end != '\0' || v < min || v > max)
-		return (-1);
-	return (v);
-}
-
 /* The subcommand's own options and ids, from ARGV[0] (its name) on.
  * Returns 0, or -1 after err_set(EX_USAGE, ...). */
 static int
@@ -146,6 +134,7 @@ parse_command(int argc, char *argv[], struct options *o)
 	    {"complete", no_argument, NULL, 'C'},
 	    {NULL, 0, NULL, 0}};
 	const char *allowed;
+	long long v;
 	size_t i;
 	int c, nids = 0;
 
@@ -187,17 +176,19 @@ parse_command(int argc, char *argv[], struct options *o)
 		case 'A': o->api = 1; break;
 		case 'C': o->complete = 1; break;
 		case 'l':
-			if ((o->lease = parse_long(optarg, 1, LEASE_MAX)) < 0) {
+			if (num_parse(optarg, 1, LEASE_MAX, &v)) {
 				err_set(EX_USAGE, "--lease must be 1..%ld seconds",
 				    LEASE_MAX);
 				return (-1);
 			}
+			o->lease = (long)v;
 			break;
 		case 'p':
-			if ((o->parallel = parse_long(optarg, 1, 16)) < 0) {
+			if (num_parse(optarg, 1, 16, &v)) {
 				err_set(EX_USAGE, "--parallel must be 1..16");
 				return (-1);
 			}
+			o->parallel = (long)v;
 			break;
 		}
 	}

@@ -261,6 +261,16 @@ micro() {
 	CSC_NOW=abc run --separate-stderr csc-generate --batch <<<"$(jq -c . "$REQ")"
 	assert_failure 78
 	assert_output ''
+	assert_equal "$stderr" "csc-generate: CSC_NOW must be seconds since the epoch, not 'abc'"
+	assert_equal "$(jq -s length "$RECORD")" 0
+}
+
+@test "a numeric setting with a sign or white space around it exits 78 and sends nothing" {
+	for v in '+100' ' 100' '100 ' '0x64'; do
+		CSC_MAX_TOKENS="$v" run --separate-stderr csc-generate <"$REQ"
+		assert_failure 78
+		assert_equal "$stderr" "csc-generate: CSC_MAX_TOKENS must be a whole number from 1 to 1000000"
+	done
 	assert_equal "$(jq -s length "$RECORD")" 0
 }
 

@@ -197,6 +197,15 @@ fails_cleanly() {
 	fails_cleanly 64 "csc-presign: --expires must be 1..604800 seconds, not '12x'"
 }
 
+@test "--expires and CSC_URL_TTL take digits alone: a sign or a space is refused" {
+	run --separate-stderr csc-presign --expires +60 s3://b-1/k
+	fails_cleanly 64 "csc-presign: --expires must be 1..604800 seconds, not '+60'"
+	run --separate-stderr csc-presign --expires ' 60' s3://b-1/k
+	fails_cleanly 64 "csc-presign: --expires must be 1..604800 seconds, not ' 60'"
+	CSC_URL_TTL=-60 run --separate-stderr csc-presign s3://b-1/k
+	fails_cleanly 78 "csc-presign: CSC_URL_TTL must be 1..604800 seconds, not '-60'"
+}
+
 @test "a bad CSC_URL_TTL is a configuration error (78)" {
 	CSC_URL_TTL=999999 run --separate-stderr csc-presign s3://b-1/k
 	fails_cleanly 78 "csc-presign: CSC_URL_TTL must be 1..604800 seconds, not '999999'"

@@ -10,6 +10,7 @@
 #include "err.h"
 #include "http.h"
 #include "jsonio.h"
+#include "num.h"
 
 #define TARGET_PREFIX "DynamoDB_20120810."
 #define BATCH_MAX 25
@@ -65,6 +66,7 @@ crc_ok(const struct http_response *resp)
 {
 	char *want = http_response_header(resp, "x-amz-crc32");
 	unsigned long crc;
+	long long got;
 	int ok = 1;
 
 	if (want != NULL) {
@@ -72,7 +74,9 @@ crc_ok(const struct http_response *resp)
 		                                    ? resp->body.data
 		                                    : ""),
 		    (uInt)resp->body.len);
-		ok = strtoul(want, NULL, 10) == crc;
+		/* a header that is no CRC-32 cannot vouch for the body */
+		ok = num_parse(want, 0, 0xffffffffLL, &got) == 0 &&
+		    (unsigned long)got == crc;
 		free(want);
 	}
 	return (ok);

@@ -1,3 +1,4 @@
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -6,6 +7,7 @@
 #include "digest.h"
 #include "err.h"
 #include "http.h"
+#include "num.h"
 #include "s3.h"
 #include "s3url.h"
 #include "sigv4.h"
@@ -444,7 +446,8 @@ fetch_object(struct s3 *s, const char *method, const char *bucket,
 		buf_init(&resp.body, 0);
 		out->size = (long long)out->body.len;
 	} else if ((len = http_response_header(&resp, "content-length")) != NULL) {
-		out->size = strtoll(len, NULL, 10);
+		/* one that is not a byte count leaves the size unknown (0) */
+		(void)num_parse(len, 0, LLONG_MAX, &out->size);
 		free(len);
 	}
 	out->version_id = http_response_header(&resp, "x-amz-version-id");

@@ -9,7 +9,6 @@
  * The first problem stops expat and is kept as one message; the public
  * functions report it.
  */
-#include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -21,6 +20,7 @@
 #include "buf.h"
 #include "digest.h"
 #include "err.h"
+#include "num.h"
 #include "s3xml.h"
 
 #define NS_SEP '\n'         /* never in a local name */
@@ -163,21 +163,6 @@ parse_bool(const char *s, int *out)
 	return (0);
 }
 
-/* Parse a byte count: decimal digits only, within long long. */
-static int
-parse_size(const char *s, long long *out)
-{
-	char *end;
-
-	if (*s < '0' || *s > '9')
-		return (-1);
-	errno = 0;
-	*out = strtoll(s, &end, 10);
-	if (errno != 0 || *end != '\0')
-		return (-1);
-	return (0);
-}
-
 /* Decode S3's encoding-type=url in place: %XX, and '+' for a space as S3
  * writes it (a literal '+' arrives as %2B).  -1 on a bad escape or %00. */
 static int
@@ -301,7 +286,7 @@ end_field(struct reader *r, const char *name)
 		break;
 	case F_SIZE:
 		v = trim(t);
-		if (parse_size(v, &r->ver.size))
+		if (num_parse(v, 0, LLONG_MAX, &r->ver.size))
 			stop(r, "S3 sent <Size>%.32s</Size>", v);
 		break;
 	case F_NONE:

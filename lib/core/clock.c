@@ -1,5 +1,5 @@
 #include <ctype.h>
-#include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,6 +7,7 @@
 
 #include "clock.h"
 #include "err.h"
+#include "num.h"
 
 /* 9999-12-31T23:59:59Z: later times do not fit clock_rfc3339's form. */
 #define CLOCK_MAX 253402300799LL
@@ -21,17 +22,13 @@ static int
 resolve(void)
 {
 	const char *s = getenv("CSC_NOW");
-	char *end;
 	long long v;
 
 	s_resolved = 1;
 	s_pinned = 0;
 	if (s == NULL || *s == '\0')
 		return (0);
-	errno = 0;
-	v = strtoll(s, &end, 10);
-	if (errno != 0 || *end != '\0' || !isdigit((unsigned char)*s) ||
-	    v > CLOCK_MAX)
+	if (num_parse(s, 0, CLOCK_MAX, &v))
 		return (-1);
 	s_pinned = 1;
 	s_now = (time_t)v;

@@ -1,6 +1,7 @@
 #include <string.h>
 
 #include "match.h"
+#include "num.h"
 
 #define QUOTE_MAX 60 /* bytes of an answer shown in an error message */
 
@@ -61,17 +62,16 @@ match_fold(const char *s, size_t len, char out[MATCH_OPTION_MAX + 1])
 int
 match_number(const char *s, size_t len, size_t n)
 {
-	size_t i, v = 0;
+	char digits[7];
+	long long v;
 
+	/* Six digits at most: no questionnaire has a million options. */
 	s = match_trim(s, &len);
-	if (len == 0 || len > 6)
+	if (len == 0 || len >= sizeof(digits) || memchr(s, '\0', len) != NULL)
 		return (-1);
-	for (i = 0; i < len; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return (-1);
-		v = v * 10 + (size_t)(s[i] - '0');
-	}
-	if (v < 1 || v > n)
+	memcpy(digits, s, len);
+	digits[len] = '\0';
+	if (num_parse(digits, 1, (long long)(n < 999999 ? n : 999999), &v))
 		return (-1);
 	return ((int)(v - 1));
 }
