@@ -1,4 +1,3 @@
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,28 +18,7 @@
 #define SSE_EVENT_MAX ((size_t)4 << 20)    /* one event */
 #define RESULTS_MAX ((size_t)512 << 20)    /* a batch's results */
 #define DEFAULT_TIMEOUT_MS (10L * 60 * 1000)
-
-/* A malloc'd formatted string, or NULL when out of memory. */
-static char *
-str_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static char *
-str_printf(const char *fmt, ...)
-{
-	va_list ap;
-	char *s;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	if (n < 0 || (s = malloc((size_t)n + 1)) == NULL)
-		return (NULL);
-	va_start(ap, fmt);
-	vsnprintf(s, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	return (s);
-}
+#define TEXT_MAX ((size_t)64 << 10)        /* a URL or header built here */
 
 static char *
 env_dup(const char *name)
@@ -353,6 +331,7 @@ send_call(struct call *c, const char *method, const char *url,
 	struct anthropic *a = c->a;
 	struct http_retry policy = {a->max_attempts, 500, 8000, prepare,
 	    classify, 75};
+	struct buf bearer;
 	size_t n = 0;
 	int rc;
 
@@ -362,8 +341,13 @@ send_call(struct call *c, const char *method, const char *url,
 		c->fields[n].name = "x-api-key";
 		c->fields[n++].value = a->api_key;
 	} else {
+		/* One allocation, sized before the token is written: no
+		 * copy of it is left behind in freed memory. */
+		buf_init(&bearer, TEXT_MAX);
 		if (c->bearer == NULL &&
-		    (c->bearer = str_printf("Bearer %s", a->auth_token)) == NULL) {
+		    (buf_printf(&bearer, "Bearer %s", a->auth_token) ||
+		        (c->bearer = buf_detach(&bearer)) == NULL)) {
+			digest_free_secret(bearer.data);
 			err_set(EX_SOFTWARE, "out of memory");
 			return (-1);
 		}
@@ -454,22 +438,25 @@ anthropic_messages(struct anthropic *a, const cJSON *req, int stream,
 {
 	struct http_response resp;
 	struct call c;
+	struct buf url;
 	cJSON *body = NULL;
-	char *text = NULL, *url = NULL;
+	char *text = NULL;
 	int rc = -1;
 
 	*out = NULL;
 	memset(&resp, 0, sizeof(resp));
 	call_init(&c, a, stream);
+	buf_init(&url, TEXT_MAX);
 	if ((body = cJSON_Duplicate(req, 1)) == NULL ||
 	    (cJSON_DeleteItemFromObjectCaseSensitive(body, "stream"),
 	        !cJSON_AddBoolToObject(body, "stream", stream)) ||
 	    (text = jsonio_print(body)) == NULL ||
-	    (url = str_printf("%s/v1/messages", a->base)) == NULL) {
+	    buf_printf(&url, "%s/v1/messages", a->base)) {
 		err_set(EX_SOFTWARE, "out of memory");
 		goto done;
 	}
-	if (send_call(&c, "POST", url, text, MESSAGE_MAX, &resp, "messages"))
+	if (send_call(&c, "POST", url.data, text, MESSAGE_MAX, &resp,
+	        "messages"))
 		goto done;
 	if (stream)
 		*out = cJSON_Duplicate(msgstream_message(c.ms), 1);
@@ -483,7 +470,7 @@ done:
 	call_free(&c);
 	cJSON_Delete(body);
 	free(text);
-	free(url);
+	buf_free(&url);
 	return (rc);
 }
 
@@ -517,19 +504,20 @@ anthropic_batch_create(struct anthropic *a, const cJSON *requests,
     cJSON **out)
 {
 	cJSON *body = cJSON_CreateObject();
-	char *url = NULL;
+	struct buf url;
 	int rc = -1;
 
+	buf_init(&url, TEXT_MAX);
 	if (body == NULL ||
-	    (url = str_printf("%s/v1/messages/batches", a->base)) == NULL ||
+	    buf_printf(&url, "%s/v1/messages/batches", a->base) ||
 	    !cJSON_AddItemReferenceToObject(body, "requests", (cJSON *)requests)) {
 		err_set(EX_SOFTWARE, "out of memory");
 	} else {
-		rc = json_call(a, "POST", url, body, MESSAGE_MAX, out,
+		rc = json_call(a, "POST", url.data, body, MESSAGE_MAX, out,
 		    "batch create");
 	}
 	cJSON_Delete(body);
-	free(url);
+	buf_free(&url);
 	return (rc);
 }
 
@@ -552,7 +540,7 @@ valid_batch_id(const char *id)
 int
 anthropic_batch_get(struct anthropic *a, const char *id, cJSON **out)
 {
-	char *url = NULL;
+	struct buf url;
 	int rc;
 
 	*out = NULL;
@@ -560,13 +548,15 @@ anthropic_batch_get(struct anthropic *a, const char *id, cJSON **out)
 		err_set(EX_UNAVAILABLE, "Claude batch: an unusable batch id");
 		return (-1);
 	}
-	if ((url = str_printf("%s/v1/messages/batches/%s", a->base, id)) ==
-	    NULL) {
+	buf_init(&url, TEXT_MAX);
+	if (buf_printf(&url, "%s/v1/messages/batches/%s", a->base, id)) {
+		buf_free(&url);
 		err_set(EX_SOFTWARE, "out of memory");
 		return (-1);
 	}
-	rc = json_call(a, "GET", url, NULL, MESSAGE_MAX, out, "batch poll");
-	free(url);
+	rc = json_call(a, "GET", url.data, NULL, MESSAGE_MAX, out,
+	    "batch poll");
+	buf_free(&url);
 	return (rc);
 }
 
