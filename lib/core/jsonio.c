@@ -279,6 +279,33 @@ jsonio_string(const cJSON *obj, const char *name)
 	return (cJSON_IsString(v) ? v->valuestring : NULL);
 }
 
+const char *
+jsonio_type_name(const cJSON *v)
+{
+	if (v == NULL)
+		return ("nothing");
+	if (cJSON_IsString(v))
+		return ("a string");
+	if (cJSON_IsNumber(v))
+		return ("a number");
+	if (cJSON_IsBool(v))
+		return ("a boolean");
+	if (cJSON_IsArray(v))
+		return ("an array");
+	if (cJSON_IsObject(v))
+		return ("an object");
+	return ("null");
+}
+
+int
+jsonio_is_int(const cJSON *v, double lo, double hi)
+{
+	/* The range is checked first: the cast is defined only within it. */
+	return (cJSON_IsNumber(v) && v->valuedouble >= lo &&
+	    v->valuedouble <= hi &&
+	    v->valuedouble == (double)(long long)v->valuedouble);
+}
+
 int
 jsonio_set(cJSON *obj, const char *name, cJSON *value)
 {

@@ -119,6 +119,15 @@ int jsonio_is_number_text(const char *text);
 /* jsonio_string(obj, name): OBJ's member NAME if it is a string, else NULL. */
 const char *jsonio_string(const cJSON *obj, const char *name);
 
+/* jsonio_type_name(v): what an error message says V is: "a string", "a
+ * number", "a boolean", "an array", "an object", "null", or "nothing"
+ * for NULL. */
+const char *jsonio_type_name(const cJSON *v);
+
+/* jsonio_is_int(v, lo, hi): 1 if V is a number with a whole value from LO
+ * to HI (both within a long long), else 0. */
+int jsonio_is_int(const cJSON *v, double lo, double hi);
+
 /* jsonio_set(obj, name, value): make VALUE OBJ's member NAME, replacing
  * the one there (in its place) or adding it at the end.  VALUE is OBJ's
  * from then on, or freed on failure, so cJSON_Create* calls can be passed

@@ -17,6 +17,7 @@
 #include "ids.h"
 #include "interview.h"
 #include "interview_int.h"
+#include "interview_match.h"
 #include "jsonio.h"
 #include "match.h"
 
@@ -24,38 +25,6 @@
 #define BRIEF_OVER 900           /* a longer complete error drops lists */
 #define VERSION_MAX 9007199254740991.0 /* 2^53 - 1: exact in a double */
 #define MESSAGE_MAX 16384        /* bytes of a message kept in history */
-
-const cJSON *
-interview_get(const cJSON *obj, const char *name)
-{
-	return (cJSON_GetObjectItemCaseSensitive(obj, name));
-}
-
-int
-interview_is_int(const cJSON *v, double lo, double hi)
-{
-	return (cJSON_IsNumber(v) && v->valuedouble >= lo &&
-	    v->valuedouble <= hi &&
-	    v->valuedouble == (double)(long long)v->valuedouble);
-}
-
-const char *
-interview_type_name(const cJSON *v)
-{
-	if (v == NULL)
-		return ("nothing");
-	if (cJSON_IsString(v))
-		return ("a string");
-	if (cJSON_IsNumber(v))
-		return ("a number");
-	if (cJSON_IsBool(v))
-		return ("a boolean");
-	if (cJSON_IsArray(v))
-		return ("an array");
-	if (cJSON_IsObject(v))
-		return ("an object");
-	return ("null");
-}
 
 static int
 oom(void)
@@ -275,15 +244,15 @@ check_state(const struct interview *q, const cJSON *state, int *step,
 
 	if (!cJSON_IsObject(state))
 		return (bad_state("expected an object (a conversation "
-		    "state), got %s", interview_type_name(state)));
+		    "state), got %s", jsonio_type_name(state)));
 	if (!ids_valid(jsonio_string(state, "conversation_id")))
 		return (bad_state("conversation_id must be a lowercase UUID"));
-	if (!interview_is_int(interview_get(state, "total_steps"), (double)q->nsteps,
+	if (!jsonio_is_int(interview_get(state, "total_steps"), (double)q->nsteps,
 	    (double)q->nsteps))
 		return (bad_state("total_steps must be %zu, as this "
 		    "questionnaire has", q->nsteps));
 	v = interview_get(state, "step");
-	if (!interview_is_int(v, 1, (double)q->nsteps))
+	if (!jsonio_is_int(v, 1, (double)q->nsteps))
 		return (bad_state("step must be an integer from 1 to %zu",
 		    q->nsteps));
 	*step = (int)v->valuedouble;
@@ -295,7 +264,7 @@ check_state(const struct interview *q, const cJSON *state, int *step,
 	if (*done && (size_t)*step != q->nsteps)
 		return (bad_state("a complete conversation is at step %zu",
 		    q->nsteps));
-	if (!interview_is_int(interview_get(state, "version"), 1, VERSION_MAX))
+	if (!jsonio_is_int(interview_get(state, "version"), 1, VERSION_MAX))
 		return (bad_state("version must be a positive integer"));
 	for (i = 0; i < sizeof(times) / sizeof(times[0]); i++) {
 		v = interview_get(state, times[i]);
@@ -585,7 +554,7 @@ interview_complete(const struct interview *q, const cJSON *sd, cJSON **out)
 	*out = NULL;
 	if (!cJSON_IsObject(sd)) {
 		err_set(EX_DATAERR, "service_data: expected an object, got %s",
-		    interview_type_name(sd));
+		    jsonio_type_name(sd));
 		return (-1);
 	}
 	/* With the options listed, unless that makes too long a line. */
@@ -635,19 +604,19 @@ request_message(const struct interview *q, const cJSON *req, time_t now,
 
 	if (!cJSON_IsObject(conv)) {
 		err_set(EX_DATAERR, "conversation: expected an object (a "
-		    "conversation state), got %s", interview_type_name(conv));
+		    "conversation state), got %s", jsonio_type_name(conv));
 		return (-1);
 	}
 	if (!cJSON_IsString(msg) && !cJSON_IsArray(msg)) {
 		err_set(EX_DATAERR, "message: expected a string or an array, "
-		    "got %s", interview_type_name(msg));
+		    "got %s", jsonio_type_name(msg));
 		return (-1);
 	}
 	if (step == NULL)
 		return (interview_answer(q, conv, msg, 0, now, out));
 	if (!cJSON_IsNumber(step)) {
 		err_set(EX_DATAERR, "step: expected an integer, got %s",
-		    interview_type_name(step));
+		    jsonio_type_name(step));
 		return (-1);
 	}
 	if (step->valuedouble != floor(step->valuedouble)) {
@@ -673,7 +642,7 @@ interview_request(const struct interview *q, const cJSON *req, time_t now,
 	*out = NULL;
 	if (!cJSON_IsObject(req)) {
 		err_set(EX_DATAERR, "request: expected an object, got %s",
-		    interview_type_name(req));
+		    jsonio_type_name(req));
 		return (-1);
 	}
 	action = jsonio_string(req, "action");

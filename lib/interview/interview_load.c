@@ -11,6 +11,7 @@
 #include "err.h"
 #include "interview.h"
 #include "interview_int.h"
+#include "interview_match.h"
 #include "jsonio.h"
 #include "match.h"
 
@@ -351,7 +352,7 @@ load_free_text(const struct loader *l, struct interview_step *st,
 		bad(l, "a free_text step takes no options");
 		return (-1);
 	}
-	if (!interview_is_int(max, 1, MAX_FREE_TEXT)) {
+	if (!jsonio_is_int(max, 1, MAX_FREE_TEXT)) {
 		bad(l, "max_length must be an integer from 1 to %d",
 		    MAX_FREE_TEXT);
 		return (-1);
@@ -385,7 +386,7 @@ load_step(struct loader *l, const cJSON *item)
 		return (-1);
 	}
 	num = interview_get(item, "step");
-	if (num != NULL && !(interview_is_int(num, 1, MAX_STEPS) &&
+	if (num != NULL && !(jsonio_is_int(num, 1, MAX_STEPS) &&
 	    (size_t)num->valuedouble == l->s + 1)) {
 		bad(l, "\"step\" must be %zu, its place in the list",
 		    l->s + 1);

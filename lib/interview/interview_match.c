@@ -8,8 +8,8 @@
 
 #include "buf.h"
 #include "err.h"
-#include "interview.h"
 #include "interview_int.h"
+#include "interview_match.h"
 #include "jsonio.h"
 #include "match.h"
 
@@ -119,7 +119,7 @@ refuse_type(struct buf *why, const struct interview_step *st,
 	buf_printf(why, "expected %s, got %s",
 	    st->kind == KIND_ONE_OF ? "one answer as a string" :
 	    st->kind == KIND_MANY_OF ? "a string or an array" : "text",
-	    interview_type_name(value));
+	    jsonio_type_name(value));
 	return (1);
 }
 
@@ -217,7 +217,7 @@ match_many(const struct interview *q, size_t s,
 			} else {
 				buf_printf(why, "list items must be option "
 				    "names or numbers, not %s",
-				    interview_type_name(item));
+				    jsonio_type_name(item));
 				goto done;
 			}
 		}

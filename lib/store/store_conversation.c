@@ -37,9 +37,7 @@ store_put_conversation(struct store *st, const cJSON *state)
 	}
 	if (ids_check("conversation_id", id))
 		return (NULL);
-	if (!cJSON_IsNumber(ver) || ver->valuedouble < 1 ||
-	    ver->valuedouble > 1e15 ||
-	    ver->valuedouble != (double)(long long)ver->valuedouble) {
+	if (!jsonio_is_int(ver, 1, 1e15)) {
 		err_set(EX_DATAERR, "conversation %s: version must be a "
 		                    "positive integer", id);
 		return (NULL);
