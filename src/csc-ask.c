@@ -8,7 +8,6 @@
  *   csc-ask complete < sd.json      check and complete a service_data
  *   csc-ask --questions             the questionnaire
  */
-#include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -226,9 +225,7 @@ main(int argc, char *argv[])
 	if (clock_init())
 		return (err_code());
 	rc = run(verb, argv[argc - 1]);
-	if ((ferror(stdout) || fclose(stdout)) && rc == 0) {
-		err_set(EX_IOERR, "writing output: %s", strerror(errno));
+	if (jsonio_close(stdout))
 		rc = -1;
-	}
 	return (rc == 0 ? EX_OK : err_code());
 }

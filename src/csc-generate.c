@@ -854,9 +854,7 @@ main(int argc, char *argv[])
 	interview_free(g.questions);
 	cJSON_Delete(g.prices);
 	http_cleanup();
-	if (rc == 0 && (ferror(stdout) || fclose(stdout))) {
-		err_set(EX_IOERR, "writing output: %s", strerror(errno));
+	if (jsonio_close(stdout))
 		rc = -1;
-	}
 	return (rc ? err_code() : 0);
 }

@@ -7,7 +7,6 @@
  *                                       url and expires_at added
  *   csc-presign --lines < many.jsonl    the same, one document per line
  */
-#include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -287,9 +286,7 @@ main(int argc, char *argv[])
 		         : presign_stdin(&p, &o);
 	presigner_free(&p);
 	aws_client_free(&aws);
-	if (ferror(stdout) || fclose(stdout)) {
-		err_set(EX_IOERR, "writing output: %s", strerror(errno));
+	if (jsonio_close(stdout))
 		rc = -1;
-	}
 	return (rc ? err_code() : 0);
 }

@@ -10,7 +10,6 @@
  *   csc-store get-code --api S C            the HTTP API's status answer
  *   csc-store claim-job S C --lease N       ... and the other job verbs
  */
-#include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -655,9 +654,7 @@ done:
 	cJSON_Delete(in);
 	store_close(&st);
 	http_cleanup();
-	if (rc == 0 && (ferror(stdout) || fclose(stdout))) {
-		err_set(EX_IOERR, "writing output: %s", strerror(errno));
+	if (jsonio_close(stdout))
 		rc = -1;
-	}
 	return (rc ? err_code() : 0);
 }

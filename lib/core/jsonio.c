@@ -271,6 +271,16 @@ jsonio_write(FILE *f, const cJSON *doc)
 	return (rc);
 }
 
+int
+jsonio_close(FILE *f)
+{
+	if (ferror(f) || fclose(f)) {
+		err_set(EX_IOERR, "writing output: %s", strerror(errno));
+		return (-1);
+	}
+	return (0);
+}
+
 const char *
 jsonio_string(const cJSON *obj, const char *name)
 {

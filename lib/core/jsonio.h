@@ -99,6 +99,12 @@ int jsonio_write_text(FILE *f, const char *text, size_t len);
 /* Room for any number's text from jsonio_number_text, with its NUL. */
 #define JSONIO_NUMBER_MAX 64
 
+/* jsonio_close(f): close F, the output, at the end of a run: a write that
+ * failed earlier (ferror) or a failing close is a failure, not silence
+ * (a full disk, a closed pipe).  Returns 0, or -1 after err_set(EX_IOERR,
+ * "writing output: ..."). */
+int jsonio_close(FILE *f);
+
 /* jsonio_number_text(n, tmp): the decimal text of the number N: a Raw
  * node's text if it is a JSON number, or for a finite Number the shortest
  * text that reads back as the same double (whole numbers below 2^53
