@@ -22,7 +22,6 @@
 #include "interview.h"
 #include "jsonio.h"
 
-
 enum verb { REQUEST, START, ANSWER, COMPLETE, QUESTIONS, HELP, VERSION };
 
 static void
@@ -59,8 +58,7 @@ parse_args(int argc, char *argv[])
 	    {"questions", no_argument, NULL, 'q'},
 	    {"verbose", no_argument, NULL, 'v'},
 	    {"help", no_argument, NULL, 'h'},
-	    {"version", no_argument, NULL, 'V'},
-	    {NULL, 0, NULL, 0}};
+	    {"version", no_argument, NULL, 'V'}, {NULL, 0, NULL, 0}};
 	int c, verb = REQUEST;
 
 	while ((c = getopt_long(argc, argv, "+qvhV", longopts, NULL)) != -1) {
@@ -94,8 +92,8 @@ parse_args(int argc, char *argv[])
 		return (COMPLETE);
 	if (argc > 0 && strcmp(argv[0], "answer") == 0)
 		err_set(EX_USAGE, "answer takes one argument, the answer");
-	else if (argc > 0 && verb == REQUEST &&
-	    strcmp(argv[0], "start") != 0 && strcmp(argv[0], "complete") != 0)
+	else if (argc > 0 && verb == REQUEST && strcmp(argv[0], "start") != 0 &&
+	         strcmp(argv[0], "complete") != 0)
 		err_set(EX_USAGE, "unknown command '%s'", argv[0]);
 	else
 		err_set(EX_USAGE, "too many arguments");
@@ -143,8 +141,7 @@ run_answer(const struct interview *q, const char *text)
 	cJSON *state, *msg, *out = NULL;
 	size_t limit;
 
-	if (jsonio_limit(&limit) ||
-	    (state = jsonio_read(stdin, limit)) == NULL)
+	if (jsonio_limit(&limit) || (state = jsonio_read(stdin, limit)) == NULL)
 		return (-1);
 	msg = cJSON_CreateString(text);
 	if (msg == NULL)

@@ -86,8 +86,8 @@ usage(FILE *f)
 	    "is {\"service_data\":{...}} with optional service_id, code_id and\n"
 	    "conversation_id, or the final state of csc-ask; the output is the\n"
 	    "bundle csc-store put-code reads.  ANTHROPIC_API_KEY (or\n"
-	    "ANTHROPIC_AUTH_TOKEN), ANTHROPIC_BASE_URL, CSC_MODEL (default\n"
-	    DEFAULT_MODEL "), CSC_MAX_TOKENS (default 32000).\n"
+	    "ANTHROPIC_AUTH_TOKEN), ANTHROPIC_BASE_URL, CSC_MODEL (default\n" DEFAULT_MODEL
+	    "), CSC_MAX_TOKENS (default 32000).\n"
 	    "\n"
 	    "  -b, --batch      JSON Lines in, one Message Batch (half price),\n"
 	    "                   one line out per line in, in order\n"
@@ -111,21 +111,34 @@ parse_options(int argc, char *argv[], struct options *o)
 	    {"tool", no_argument, NULL, 'T'},
 	    {"verbose", no_argument, NULL, 'v'},
 	    {"help", no_argument, NULL, 'h'},
-	    {"version", no_argument, NULL, 'V'},
-	    {NULL, 0, NULL, 0}};
+	    {"version", no_argument, NULL, 'V'}, {NULL, 0, NULL, 0}};
 	int c;
 
 	o->stream = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "bcvhV", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'b': o->batch = 1; break;
-		case 'c': o->check = 1; break;
-		case 'S': o->stream = 0; break;
-		case 'T': o->tool = 1; break;
-		case 'v': err_set_verbose(1); break;
-		case 'h': usage(stdout); return (0);
-		case 'V': printf("csc-generate %s\n", CSC_VERSION); return (0);
+		case 'b':
+			o->batch = 1;
+			break;
+		case 'c':
+			o->check = 1;
+			break;
+		case 'S':
+			o->stream = 0;
+			break;
+		case 'T':
+			o->tool = 1;
+			break;
+		case 'v':
+			err_set_verbose(1);
+			break;
+		case 'h':
+			usage(stdout);
+			return (0);
+		case 'V':
+			printf("csc-generate %s\n", CSC_VERSION);
+			return (0);
 		default:
 			err_set(EX_USAGE, "unknown option %s (try --help)",
 			    argv[optind - 1]);
@@ -150,19 +163,22 @@ load_prices(void)
 	FILE *f;
 
 	if (path == NULL || *path == '\0')
-		return (jsonio_parse(s_prices, strlen(s_prices), "built-in prices"));
+		return (jsonio_parse(s_prices, strlen(s_prices),
+		    "built-in prices"));
 	if ((f = fopen(path, "r")) == NULL) {
 		err_set(EX_CONFIG, "CSC_PRICES %s: %s", path, strerror(errno));
 		return (NULL);
 	}
 	doc = jsonio_read(f, (size_t)1 << 20);
 	fclose(f);
-	if (doc == NULL || !cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(doc,
-	                       "models"))) {
+	if (doc == NULL ||
+	    !cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(doc, "models"))) {
 		cJSON_Delete(doc);
 		err_clear();
-		err_set(EX_CONFIG, "CSC_PRICES %s: not a price table "
-		                   "({\"models\": {...}})", path);
+		err_set(EX_CONFIG,
+		    "CSC_PRICES %s: not a price table "
+		    "({\"models\": {...}})",
+		    path);
 		return (NULL);
 	}
 	return (doc);
@@ -221,8 +237,9 @@ parse_job(const struct interview *q, const cJSON *in, struct job *job)
 		return (-1);
 	}
 	if (sd == NULL && status != NULL && strcmp(status, "complete") != 0) {
-		err_set(EX_DATAERR, "the interview is not complete (step %.0f "
-		                    "of 7)",
+		err_set(EX_DATAERR,
+		    "the interview is not complete (step %.0f "
+		    "of 7)",
 		    cJSON_IsNumber(cJSON_GetObjectItem(in, "step"))
 		        ? cJSON_GetObjectItem(in, "step")->valuedouble
 		        : 0.0);
@@ -239,8 +256,9 @@ parse_job(const struct interview *q, const cJSON *in, struct job *job)
 	    "service_data");
 	conv = cJSON_GetObjectItemCaseSensitive(in, "conversation_id");
 	if (conv != NULL && !cJSON_IsNull(conv)) {
-		if (ids_check("conversation_id",
-		        cJSON_IsString(conv) ? conv->valuestring : "(not text)"))
+		if (ids_check("conversation_id", cJSON_IsString(conv)
+		                                     ? conv->valuestring
+		                                     : "(not text)"))
 			return (-1);
 		job->conversation_id = conv->valuestring;
 	}
@@ -284,8 +302,8 @@ run_tool(char *const argv[], char *msg, size_t size)
 		_exit(127);
 	}
 	close(fds[1]);
-	while (got + 1 < size &&
-	       (n = read(fds[0], msg + got, size - got - 1)) > 0)
+	while (
+	    got + 1 < size && (n = read(fds[0], msg + got, size - got - 1)) > 0)
 		got += (size_t)n;
 	msg[got] = '\0';
 	close(fds[0]);
@@ -346,33 +364,38 @@ check_files(const cJSON *files)
 	cJSON_ArrayForEach(f, files) {
 		name = jsonio_string(f, "name");
 		content = jsonio_string(f, "content");
-		if (strstr(name, ".py") == NULL && strcmp(name, "config.yaml") != 0)
+		if (strstr(name, ".py") == NULL &&
+		    strcmp(name, "config.yaml") != 0)
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, name);
 		r = (fp = fopen(path, "w")) == NULL;
 		if (fp != NULL)
 			r = (fputs(content, fp) == EOF) | (fclose(fp) != 0);
 		if (r) {
-			snprintf(msg, sizeof(msg), "cannot write it to %.200s: %s",
-			    dir, strerror(errno));
+			snprintf(msg, sizeof(msg),
+			    "cannot write it to %.200s: %s", dir,
+			    strerror(errno));
 		} else if (strcmp(name, "config.yaml") == 0 && !have_yaml) {
 			cJSON_AddStringToObject(out, name,
 			    "skipped: no YAML parser (python3-yaml)");
 			unlink(path);
 			continue;
 		} else {
-			r = run_tool(strcmp(name, "config.yaml") == 0 ? yaml_argv
-			                                              : py_argv,
+			r = run_tool(strcmp(name, "config.yaml") == 0
+			                 ? yaml_argv
+			                 : py_argv,
 			    msg, sizeof(msg));
 		}
 		if (r == 0) {
 			cJSON_AddStringToObject(out, name, "ok");
 		} else if (r < 0) {
-			cJSON_AddStringToObject(out, name, "skipped: python3 not found");
+			cJSON_AddStringToObject(out, name,
+			    "skipped: python3 not found");
 		} else {
 			char line[600];
 
-			snprintf(line, sizeof(line), "error: %.560s", last_line(msg));
+			snprintf(line, sizeof(line), "error: %.560s",
+			    last_line(msg));
 			cJSON_AddStringToObject(out, name, line);
 		}
 		unlink(path);
@@ -421,18 +444,18 @@ bundle_of(struct generator *g, const struct job *job, const cJSON *message,
 	            cJSON_CreateString(job->conversation_id))) ||
 	    add(out, "service_data", cJSON_Duplicate(job->service_data, 1)) ||
 	    add(out, "model", cJSON_CreateString(model)) ||
-	    add(out, "request_id", request_id && *request_id
-	                               ? cJSON_CreateString(request_id)
-	                               : cJSON_CreateNull()) ||
-	    add(out, "stop_reason", stop ? cJSON_CreateString(stop)
-	                                 : cJSON_CreateNull()) ||
-	    add(out, "usage", usage ? cJSON_Duplicate(usage, 1)
-	                            : cJSON_CreateObject()) ||
+	    add(out, "request_id",
+	        request_id && *request_id ? cJSON_CreateString(request_id)
+	                                  : cJSON_CreateNull()) ||
+	    add(out, "stop_reason",
+	        stop ? cJSON_CreateString(stop) : cJSON_CreateNull()) ||
+	    add(out, "usage",
+	        usage ? cJSON_Duplicate(usage, 1) : cJSON_CreateObject()) ||
 	    /* Dollars to a millionth: finer is noise. */
-	    add(out, "cost_usd", priced ? cJSON_CreateNumber(
-	                                      (double)(long long)(cost * 1e6 + 0.5) /
-	                                      1e6)
-	                                : cJSON_CreateNull()) ||
+	    add(out, "cost_usd",
+	        priced ? cJSON_CreateNumber(
+	                     (double)(long long)(cost * 1e6 + 0.5) / 1e6)
+	               : cJSON_CreateNull()) ||
 	    add(out, "created_at", cJSON_CreateString(now)) ||
 	    (check != NULL && add(out, "check", check)) ||
 	    add(out, "files", files)) {
@@ -460,10 +483,10 @@ no_structured_output(const struct generator *g)
 	const char *p = g->api.error_param;
 
 	return (!g->cfg.tool && g->api.error_status == 400 &&
-	    strcmp(g->api.error_type, "invalid_request_error") == 0 &&
-	    (strcmp(p, "output_config") == 0 ||
-	        strcmp(p, "output_config.format") == 0 ||
-	        strcmp(p, "output_format") == 0));
+	        strcmp(g->api.error_type, "invalid_request_error") == 0 &&
+	        (strcmp(p, "output_config") == 0 ||
+	            strcmp(p, "output_config.format") == 0 ||
+	            strcmp(p, "output_format") == 0));
 }
 
 /* Ask for JOB's bundle; with structured output first, and through the
@@ -565,8 +588,10 @@ valid_custom_id(const char *s)
 	if (n == 0 || n > 64)
 		return (0);
 	for (i = 0; i < n; i++)
-		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
-		        (s[i] >= '0' && s[i] <= '9') || s[i] == '_' || s[i] == '-'))
+		if (!((s[i] >= 'a' && s[i] <= 'z') ||
+		        (s[i] >= 'A' && s[i] <= 'Z') ||
+		        (s[i] >= '0' && s[i] <= '9') || s[i] == '_' ||
+		        s[i] == '-'))
 			return (0);
 	return (1);
 }
@@ -601,7 +626,8 @@ batch_read(struct generator *g, struct batch *b)
 			 * line, gives way to the batch's: the one reported. */
 			cJSON_Delete(doc);
 			err_clear();
-			err_set(EX_DATAERR, "more than %d requests in one batch",
+			err_set(EX_DATAERR,
+			    "more than %d requests in one batch",
 			    BATCH_LINES_MAX);
 			return (-1);
 		}
@@ -627,31 +653,38 @@ batch_read(struct generator *g, struct batch *b)
 		job = &b->jobs[b->n];
 		memset(job, 0, sizeof(*job));
 		b->docs[b->n++] = doc;
-		snprintf(job->custom_id, sizeof(job->custom_id), "line-%zu", b->n);
+		snprintf(job->custom_id, sizeof(job->custom_id), "line-%zu",
+		    b->n);
 		if (r < 0) {
-			job->error = line_error("invalid_request", err_message());
+			job->error = line_error("invalid_request",
+			    err_message());
 			err_clear();
 			continue;
 		}
 		cid = jsonio_string(doc, "custom_id");
-		if (cJSON_GetObjectItemCaseSensitive(doc, "custom_id") != NULL &&
+		if (cJSON_GetObjectItemCaseSensitive(doc, "custom_id") !=
+		        NULL &&
 		    (cid == NULL || !valid_custom_id(cid))) {
-			job->error = line_error("invalid_request", "custom_id must "
+			job->error = line_error("invalid_request",
+			    "custom_id must "
 			    "be 1-64 of [A-Za-z0-9_-]");
 			continue;
 		}
 		if (cid != NULL)
-			snprintf(job->custom_id, sizeof(job->custom_id), "%s", cid);
+			snprintf(job->custom_id, sizeof(job->custom_id), "%s",
+			    cid);
 		for (i = 0; i + 1 < b->n; i++)
 			if (strcmp(b->jobs[i].custom_id, job->custom_id) == 0) {
-				err_set(EX_DATAERR, "line %zu: custom_id %s repeats "
-				                    "line %zu", b->n, job->custom_id,
-				    i + 1);
+				err_set(EX_DATAERR,
+				    "line %zu: custom_id %s repeats "
+				    "line %zu",
+				    b->n, job->custom_id, i + 1);
 				return (-1);
 			}
 		err_quiet(1);
 		if (parse_job(g->questions, doc, job)) {
-			job->error = line_error("invalid_request", err_message());
+			job->error = line_error("invalid_request",
+			    err_message());
 			err_clear();
 		}
 		err_quiet(0);
@@ -672,7 +705,8 @@ batch_requests(struct generator *g, struct batch *b)
 		         b->jobs[i].service_data)) == NULL ||
 		    (r = cJSON_CreateObject()) == NULL ||
 		    !cJSON_AddItemToArray(list, r) ||
-		    !cJSON_AddStringToObject(r, "custom_id", b->jobs[i].custom_id) ||
+		    !cJSON_AddStringToObject(r, "custom_id",
+		        b->jobs[i].custom_id) ||
 		    !cJSON_AddItemToObject(r, "params", params)) {
 			cJSON_Delete(list);
 			return (NULL);
@@ -696,7 +730,8 @@ batch_wait(struct generator *g, const char *id, cJSON **out)
 		status = jsonio_string(*out, "processing_status");
 		if (status != NULL && strcmp(status, "ended") == 0)
 			return (0);
-		counts = cJSON_GetObjectItemCaseSensitive(*out, "request_counts");
+		counts = cJSON_GetObjectItemCaseSensitive(*out,
+		    "request_counts");
 		err_debug("batch %s: %s, %.0f processing, %.0f succeeded", id,
 		    status ? status : "?",
 		    cJSON_IsNumber(cJSON_GetObjectItem(counts, "processing"))
@@ -706,9 +741,10 @@ batch_wait(struct generator *g, const char *id, cJSON **out)
 		        ? cJSON_GetObjectItem(counts, "succeeded")->valuedouble
 		        : 0.0);
 		if (isatty(STDERR_FILENO))
-			fprintf(stderr, "csc-generate: batch %s %s, next look in "
-			                "%ld s\n", id, status ? status : "?",
-			    wait / 1000);
+			fprintf(stderr,
+			    "csc-generate: batch %s %s, next look in "
+			    "%ld s\n",
+			    id, status ? status : "?", wait / 1000);
 		cJSON_Delete(*out);
 		*out = NULL;
 		http_sleep_ms(wait);
@@ -728,7 +764,8 @@ keep_result(const cJSON *line, void *ctx)
 		if (strcmp(b->jobs[i].custom_id, cid) == 0 &&
 		    b->jobs[i].result == NULL) {
 			b->jobs[i].result = cJSON_Duplicate(
-			    cJSON_GetObjectItemCaseSensitive(line, "result"), 1);
+			    cJSON_GetObjectItemCaseSensitive(line, "result"),
+			    1);
 			break;
 		}
 	return (0);
@@ -742,15 +779,17 @@ batch_line(struct generator *g, struct job *job)
 	const char *type = jsonio_string(res, "type");
 	cJSON *out;
 
-	if (job->error == NULL && type != NULL && strcmp(type, "succeeded") == 0) {
+	if (job->error == NULL && type != NULL &&
+	    strcmp(type, "succeeded") == 0) {
 		err_quiet(1);
-		out = bundle_of(g, job, cJSON_GetObjectItemCaseSensitive(res,
-		                            "message"),
-		    jsonio_string(cJSON_GetObjectItemCaseSensitive(res, "message"),
-		        "id"),
+		out = bundle_of(g, job,
+		    cJSON_GetObjectItemCaseSensitive(res, "message"),
+		    jsonio_string(
+		        cJSON_GetObjectItemCaseSensitive(res, "message"), "id"),
 		    1);
 		if (out == NULL)
-			job->error = line_error("invalid_output", err_message());
+			job->error = line_error("invalid_output",
+			    err_message());
 		err_clear();
 		err_quiet(0);
 		if (out != NULL)
@@ -760,9 +799,9 @@ batch_line(struct generator *g, struct job *job)
 		/* errored: result.error.error is the API's error object */
 		e = cJSON_GetObjectItemCaseSensitive(
 		    cJSON_GetObjectItemCaseSensitive(res, "error"), "error");
-		job->error = type == NULL
-		                 ? line_error("missing", "the batch has no result "
-		                                         "for this request")
+		job->error = type == NULL ? line_error("missing",
+		                                "the batch has no result "
+		                                "for this request")
 		             : jsonio_string(e, "type") != NULL
 		                 ? line_error(jsonio_string(e, "type"),
 		                       jsonio_string(e, "message")
@@ -801,15 +840,19 @@ generate_batch(struct generator *g)
 		if (anthropic_batch_create(&g->api, requests, &created))
 			goto done;
 		if ((id = jsonio_string(created, "id")) == NULL) {
-			err_set(EX_UNAVAILABLE, "Claude batch: the answer has no id");
+			err_set(EX_UNAVAILABLE,
+			    "Claude batch: the answer has no id");
 			goto done;
 		}
-		err_debug("batch %s: %d requests", id, cJSON_GetArraySize(requests));
+		err_debug("batch %s: %d requests", id,
+		    cJSON_GetArraySize(requests));
 		if (batch_wait(g, id, &ended))
 			goto done;
 		if ((url = jsonio_string(ended, "results_url")) == NULL) {
-			err_set(EX_UNAVAILABLE, "Claude batch %s ended without a "
-			                        "results_url", id);
+			err_set(EX_UNAVAILABLE,
+			    "Claude batch %s ended without a "
+			    "results_url",
+			    id);
 			goto done;
 		}
 		if (anthropic_batch_results(&g->api, url, keep_result, &b))

@@ -72,32 +72,37 @@ parse_options(int argc, char *argv[], struct options *o)
 	    {"lines", no_argument, NULL, 'l'},
 	    {"verbose", no_argument, NULL, 'v'},
 	    {"help", no_argument, NULL, 'h'},
-	    {"version", no_argument, NULL, 'V'},
-	    {NULL, 0, NULL, 0}};
+	    {"version", no_argument, NULL, 'V'}, {NULL, 0, NULL, 0}};
 	const char *ttl = getenv("CSC_URL_TTL");
 	int c;
 
 	o->expires = 3600;
 	o->method = "GET";
-	if (ttl != NULL && *ttl != '\0' && (o->expires = parse_expires(ttl)) == 0) {
-		err_set(EX_CONFIG, "CSC_URL_TTL must be 1..%d seconds, not '%s'",
+	if (ttl != NULL && *ttl != '\0' &&
+	    (o->expires = parse_expires(ttl)) == 0) {
+		err_set(EX_CONFIG,
+		    "CSC_URL_TTL must be 1..%d seconds, not '%s'",
 		    SIGV4_MAX_EXPIRES, ttl);
 		return (-1);
 	}
-	while ((c = getopt_long(argc, argv, "e:m:alvhV", longopts, NULL)) != -1) {
+	while (
+	    (c = getopt_long(argc, argv, "e:m:alvhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'e':
 			if ((o->expires = parse_expires(optarg)) == 0) {
-				err_set(EX_USAGE, "--expires must be 1..%d "
-				                  "seconds, not '%s'",
+				err_set(EX_USAGE,
+				    "--expires must be 1..%d "
+				    "seconds, not '%s'",
 				    SIGV4_MAX_EXPIRES, optarg);
 				return (-1);
 			}
 			break;
 		case 'm':
 			if (strcmp(optarg, "GET") && strcmp(optarg, "PUT")) {
-				err_set(EX_USAGE, "--method must be GET or PUT, "
-				                  "not '%s'", optarg);
+				err_set(EX_USAGE,
+				    "--method must be GET or PUT, "
+				    "not '%s'",
+				    optarg);
 				return (-1);
 			}
 			o->method = optarg;
@@ -124,7 +129,8 @@ parse_options(int argc, char *argv[], struct options *o)
 		}
 	}
 	if (o->attachment && strcmp(o->method, "GET") != 0) {
-		err_set(EX_USAGE, "--attachment applies to downloads (GET) only");
+		err_set(EX_USAGE,
+		    "--attachment applies to downloads (GET) only");
 		return (-1);
 	}
 	if (o->lines && optind < argc) {
@@ -173,19 +179,22 @@ presign_document(struct presigner *p, const struct options *o, cJSON *doc)
 		return (-1);
 	}
 	if (clock_rfc3339(now + o->expires, expires_at)) {
-		err_set(EX_CONFIG, "the expiry time (now + %u s) is out of range",
-		    o->expires);
+		err_set(EX_CONFIG,
+		    "the expiry time (now + %u s) is out of range", o->expires);
 		return (-1);
 	}
 	cJSON_ArrayForEach(file, files) {
 		key = jsonio_string(file, "key");
 		if (!cJSON_IsObject(file) || key == NULL || *key == '\0') {
-			err_set(EX_DATAERR, "input: files[%d] needs a non-empty "
-			                    "string \"key\"", i);
+			err_set(EX_DATAERR,
+			    "input: files[%d] needs a non-empty "
+			    "string \"key\"",
+			    i);
 			return (-1);
 		}
 		url = presign_url(p, bucket, key,
-		    o->attachment ? file_name(file, key, name, sizeof(name)) : NULL,
+		    o->attachment ? file_name(file, key, name, sizeof(name))
+		                  : NULL,
 		    now);
 		if (url == NULL ||
 		    jsonio_set(file, "url", cJSON_CreateString(url)) ||
@@ -219,7 +228,7 @@ presign_stdin(struct presigner *p, const struct options *o)
 	 * its credentials fresh and its reader fed. */
 	while ((got = jsonio_read_line(stdin, limit, &doc)) == 1) {
 		rc = presigner_refresh(p) || presign_document(p, o, doc) ||
-		    jsonio_write(stdout, doc);
+		     jsonio_write(stdout, doc);
 		cJSON_Delete(doc);
 		if (rc)
 			return (-1);
@@ -242,12 +251,14 @@ presign_operands(struct presigner *p, const struct options *o, int n,
 	buf_init(&out, (size_t)1 << 30);
 	for (i = 0; i < n; i++) {
 		if (strncmp(uris[i], "s3://", 5) != 0 ||
-		    (key = strchr(uris[i] + 5, '/')) == NULL || key[1] == '\0') {
-			err_set(EX_USAGE, "'%s' is not s3://BUCKET/KEY", uris[i]);
+		    (key = strchr(uris[i] + 5, '/')) == NULL ||
+		    key[1] == '\0') {
+			err_set(EX_USAGE, "'%s' is not s3://BUCKET/KEY",
+			    uris[i]);
 			goto done;
 		}
-		if ((bucket = strndup(uris[i] + 5, (size_t)(key - uris[i] - 5))) ==
-		    NULL)
+		if ((bucket = strndup(uris[i] + 5,
+		         (size_t)(key - uris[i] - 5))) == NULL)
 			goto done;
 		url = presign_url(p, bucket, key + 1,
 		    o->attachment ? file_name(NULL, key + 1, name, sizeof(name))

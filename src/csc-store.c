@@ -18,15 +18,15 @@
 
 #include <cjson/cJSON.h>
 
-#include "err.h"
 #include "clock.h"
 #include "env.h"
+#include "err.h"
 #include "http.h"
 #include "interview.h"
 #include "jsonio.h"
+#include "num.h"
 #include "presign.h"
 #include "sigv4.h"
-#include "num.h"
 #include "store.h"
 
 /* put-code reads six whole files: more than the usual 1 MiB of input. */
@@ -34,10 +34,21 @@
 #define LEASE_MAX 86400L
 
 enum cmd {
-	INIT, PUT_CONVERSATION, GET_CONVERSATION, DELETE_CONVERSATION, START,
+	INIT,
+	PUT_CONVERSATION,
+	GET_CONVERSATION,
+	DELETE_CONVERSATION,
+	START,
 	MESSAGE,
-	PUT_CODE, GET_CODE, EXPORT, GET_SERVICE, DELETE_SERVICE, PUT_JOB,
-	CLAIM_JOB, FINISH_JOB, LIST_JOBS
+	PUT_CODE,
+	GET_CODE,
+	EXPORT,
+	GET_SERVICE,
+	DELETE_SERVICE,
+	PUT_JOB,
+	CLAIM_JOB,
+	FINISH_JOB,
+	LIST_JOBS
 };
 
 /* Each subcommand: its name, how many ids it takes, whether it reads
@@ -49,21 +60,21 @@ static const struct command {
 	int reads_stdin;
 	int needs_s3;
 } commands[] = {
-	{"init", INIT, 0, 0, 1},
-	{"put-conversation", PUT_CONVERSATION, 0, 1, 0},
-	{"get-conversation", GET_CONVERSATION, 1, 0, 0},
-	{"delete-conversation", DELETE_CONVERSATION, 1, 0, 0},
-	{"start", START, 0, 1, 0},
-	{"message", MESSAGE, 0, 1, 0},
-	{"put-code", PUT_CODE, 0, 1, 1},
-	{"get-code", GET_CODE, 2, 0, 1},
-	{"export", EXPORT, 2, 0, 1},
-	{"get-service", GET_SERVICE, 1, 0, 0},
-	{"delete-service", DELETE_SERVICE, 1, 0, 1},
-	{"put-job", PUT_JOB, 0, 1, 0},
-	{"claim-job", CLAIM_JOB, 2, 0, 0},
-	{"finish-job", FINISH_JOB, 2, 0, 0},
-	{"list-jobs", LIST_JOBS, 0, 0, 0},
+    {"init", INIT, 0, 0, 1},
+    {"put-conversation", PUT_CONVERSATION, 0, 1, 0},
+    {"get-conversation", GET_CONVERSATION, 1, 0, 0},
+    {"delete-conversation", DELETE_CONVERSATION, 1, 0, 0},
+    {"start", START, 0, 1, 0},
+    {"message", MESSAGE, 0, 1, 0},
+    {"put-code", PUT_CODE, 0, 1, 1},
+    {"get-code", GET_CODE, 2, 0, 1},
+    {"export", EXPORT, 2, 0, 1},
+    {"get-service", GET_SERVICE, 1, 0, 0},
+    {"delete-service", DELETE_SERVICE, 1, 0, 1},
+    {"put-job", PUT_JOB, 0, 1, 0},
+    {"claim-job", CLAIM_JOB, 2, 0, 0},
+    {"finish-job", FINISH_JOB, 2, 0, 0},
+    {"list-jobs", LIST_JOBS, 0, 0, 0},
 };
 
 struct options {
@@ -79,7 +90,7 @@ struct options {
 	int ids_from_stdin;     /* "-": ids named in a JSON object on stdin */
 	int api;                /* start, message, get-code: the HTTP API's
 	                           answer */
-	int complete;           /* put-job: service_data as csc-ask completes it */
+	int complete; /* put-job: service_data as csc-ask completes it */
 };
 
 static void
@@ -130,8 +141,7 @@ parse_command(int argc, char *argv[], struct options *o)
 	    {"expired", no_argument, NULL, 'x'},
 	    {"parallel", required_argument, NULL, 'p'},
 	    {"api", no_argument, NULL, 'A'},
-	    {"complete", no_argument, NULL, 'C'},
-	    {NULL, 0, NULL, 0}};
+	    {"complete", no_argument, NULL, 'C'}, {NULL, 0, NULL, 0}};
 	const char *allowed;
 	long long v;
 	size_t i;
@@ -141,20 +151,39 @@ parse_command(int argc, char *argv[], struct options *o)
 		if (strcmp(argv[0], commands[i].name) == 0)
 			o->c = &commands[i];
 	if (o->c == NULL) {
-		err_set(EX_USAGE, "unknown command '%.64s' (try --help)", argv[0]);
+		err_set(EX_USAGE, "unknown command '%.64s' (try --help)",
+		    argv[0]);
 		return (-1);
 	}
 	switch (o->c->cmd) {
-	case GET_CODE: allowed = "ckA"; break;
-	case PUT_JOB: allowed = "C"; break;
-	case EXPORT: allowed = "d"; break;
-	case CLAIM_JOB: allowed = "l"; break;
-	case FINISH_JOB: allowed = "se"; break;
-	case LIST_JOBS: allowed = "x"; break;
-	case PUT_CODE: allowed = "p"; break;
+	case GET_CODE:
+		allowed = "ckA";
+		break;
+	case PUT_JOB:
+		allowed = "C";
+		break;
+	case EXPORT:
+		allowed = "d";
+		break;
+	case CLAIM_JOB:
+		allowed = "l";
+		break;
+	case FINISH_JOB:
+		allowed = "se";
+		break;
+	case LIST_JOBS:
+		allowed = "x";
+		break;
+	case PUT_CODE:
+		allowed = "p";
+		break;
 	case START:
-	case MESSAGE: allowed = "A"; break;
-	default: allowed = ""; break;
+	case MESSAGE:
+		allowed = "A";
+		break;
+	default:
+		allowed = "";
+		break;
 	}
 	optind = 0; /* GNU getopt: start afresh on the subcommand's words */
 	opterr = 0;
@@ -166,17 +195,34 @@ parse_command(int argc, char *argv[], struct options *o)
 			return (-1);
 		}
 		switch (c) {
-		case 'c': o->files = STORE_CONTENT; break;
-		case 'k': o->files = STORE_CHECK; break;
-		case 'd': o->dir = optarg; break;
-		case 's': o->status = optarg; break;
-		case 'e': o->error = optarg; break;
-		case 'x': o->expired = 1; break;
-		case 'A': o->api = 1; break;
-		case 'C': o->complete = 1; break;
+		case 'c':
+			o->files = STORE_CONTENT;
+			break;
+		case 'k':
+			o->files = STORE_CHECK;
+			break;
+		case 'd':
+			o->dir = optarg;
+			break;
+		case 's':
+			o->status = optarg;
+			break;
+		case 'e':
+			o->error = optarg;
+			break;
+		case 'x':
+			o->expired = 1;
+			break;
+		case 'A':
+			o->api = 1;
+			break;
+		case 'C':
+			o->complete = 1;
+			break;
 		case 'l':
 			if (num_parse(optarg, 1, LEASE_MAX, &v)) {
-				err_set(EX_USAGE, "--lease must be 1..%ld seconds",
+				err_set(EX_USAGE,
+				    "--lease must be 1..%ld seconds",
 				    LEASE_MAX);
 				return (-1);
 			}
@@ -207,13 +253,13 @@ parse_command(int argc, char *argv[], struct options *o)
 		o->ids[nids++] = argv[i];
 	}
 	if (nids < o->c->nids) {
-		err_set(EX_USAGE, "%s: expected %d id%s (try --help)", o->c->name,
-		    o->c->nids, o->c->nids > 1 ? "s" : "");
+		err_set(EX_USAGE, "%s: expected %d id%s (try --help)",
+		    o->c->name, o->c->nids, o->c->nids > 1 ? "s" : "");
 		return (-1);
 	}
 	if (o->api && o->files != STORE_META_ONLY) {
-		err_set(EX_USAGE, "%s: --api answers without the files' content",
-		    o->c->name);
+		err_set(EX_USAGE,
+		    "%s: --api answers without the files' content", o->c->name);
 		return (-1);
 	}
 	if ((o->c->cmd == EXPORT && o->dir == NULL) ||
@@ -236,8 +282,7 @@ parse_options(int argc, char *argv[])
 	static const struct option longopts[] = {
 	    {"verbose", no_argument, NULL, 'v'},
 	    {"help", no_argument, NULL, 'h'},
-	    {"version", no_argument, NULL, 'V'},
-	    {NULL, 0, NULL, 0}};
+	    {"version", no_argument, NULL, 'V'}, {NULL, 0, NULL, 0}};
 	int c;
 
 	opterr = 0;
@@ -280,10 +325,16 @@ ids_from(struct options *o, cJSON **in)
 
 	switch (o->c->cmd) {
 	case GET_CONVERSATION:
-	case DELETE_CONVERSATION: names = conv; break;
+	case DELETE_CONVERSATION:
+		names = conv;
+		break;
 	case GET_SERVICE:
-	case DELETE_SERVICE: names = svc; break;
-	default: names = code; break;
+	case DELETE_SERVICE:
+		names = svc;
+		break;
+	default:
+		names = code;
+		break;
 	}
 	if (jsonio_limit(&limit) || (*in = jsonio_read(stdin, limit)) == NULL)
 		return (-1);
@@ -292,15 +343,16 @@ ids_from(struct options *o, cJSON **in)
 		return (-1);
 	}
 	for (i = 0; i < o->c->nids; i++) {
-		const cJSON *v = cJSON_GetObjectItemCaseSensitive(*in, names[i]);
+		const cJSON *v = cJSON_GetObjectItemCaseSensitive(*in,
+		    names[i]);
 
 		if (v == NULL) {
 			err_set(EX_DATAERR, "%s is missing", names[i]);
 			return (-1);
 		}
 		if (!cJSON_IsString(v)) {
-			err_set(EX_DATAERR, "%s must be a string (a lowercase UUID)",
-			    names[i]);
+			err_set(EX_DATAERR,
+			    "%s must be a string (a lowercase UUID)", names[i]);
 			return (-1);
 		}
 		o->ids[i] = v->valuestring;
@@ -346,8 +398,9 @@ message(struct store *st, const cJSON *body)
 	 * was): nothing to write, and not accepted either, so that of any
 	 * number of identical answers sent at once exactly one is. */
 	if (cJSON_Compare(next, state, 1))
-		err_set(CSC_EX_CONFLICT, "conversation %s: step %d was answered "
-		                         "already; it is at step %d",
+		err_set(CSC_EX_CONFLICT,
+		    "conversation %s: step %d was answered "
+		    "already; it is at step %d",
 		    jsonio_string(state, "conversation_id"),
 		    cJSON_IsNumber(cJSON_GetObjectItem(body, "step"))
 		        ? cJSON_GetObjectItem(body, "step")->valueint
@@ -415,7 +468,8 @@ api_view(cJSON *state, int with_done)
 		    !cJSON_AddItemToObject(out, "service_data", v))
 			goto fail;
 	} else {
-		for (i = 0; i < sizeof(open_fields) / sizeof(open_fields[0]); i++)
+		for (i = 0; i < sizeof(open_fields) / sizeof(open_fields[0]);
+		     i++)
 			if ((v = cJSON_DetachItemFromObjectCaseSensitive(state,
 			         open_fields[i])) != NULL)
 				cJSON_AddItemToObject(out, open_fields[i], v);
@@ -440,8 +494,8 @@ fail:
 static cJSON *
 code_api_view(struct store *st, cJSON *doc)
 {
-	static const char *const fields[] = {"service_id", "code_id",
-	    "status", "error", "attempts"};
+	static const char *const fields[] = {"service_id", "code_id", "status",
+	    "error", "attempts"};
 	static const char *const file_fields[] = {"name", "size", "sha256"};
 	const char *status = jsonio_string(doc, "status");
 	const char *bucket = jsonio_string(doc, "bucket"), *key, *name, *url;
@@ -470,15 +524,16 @@ code_api_view(struct store *st, cJSON *doc)
 		goto ok;
 	if (!cJSON_IsArray(files) || bucket == NULL) {
 		err_set(EX_UNAVAILABLE, "code %s/%s is done but lists no files",
-		    jsonio_string(doc, "service_id"), jsonio_string(doc, "code_id"));
+		    jsonio_string(doc, "service_id"),
+		    jsonio_string(doc, "code_id"));
 		goto fail;
 	}
 	now = clock_now();
 	if (env_long("CSC_URL_TTL", 1, SIGV4_MAX_EXPIRES, 3600, &ttl))
 		goto fail;
 	if (clock_rfc3339(now + ttl, expires_at)) {
-		err_set(EX_CONFIG, "the expiry time (now + %ld s) is out of range",
-		    ttl);
+		err_set(EX_CONFIG,
+		    "the expiry time (now + %ld s) is out of range", ttl);
 		goto fail;
 	}
 	if (presigner_init(&p, &st->aws, "GET", (unsigned)ttl))
@@ -489,9 +544,11 @@ code_api_view(struct store *st, cJSON *doc)
 	cJSON_ArrayForEach(rec, files) {
 		key = jsonio_string(rec, "key");
 		name = jsonio_string(rec, "name");
-		if (key == NULL || *key == '\0' || name == NULL || *name == '\0') {
-			err_set(EX_UNAVAILABLE, "code %s/%s: a file record lacks "
-			                        "its key or name",
+		if (key == NULL || *key == '\0' || name == NULL ||
+		    *name == '\0') {
+			err_set(EX_UNAVAILABLE,
+			    "code %s/%s: a file record lacks "
+			    "its key or name",
 			    jsonio_string(doc, "service_id"),
 			    jsonio_string(doc, "code_id"));
 			goto fail;
@@ -502,10 +559,13 @@ code_api_view(struct store *st, cJSON *doc)
 		if ((f = cJSON_CreateObject()) == NULL ||
 		    !cJSON_AddItemToArray(list, f))
 			goto nomem;
-		for (i = 0; i < sizeof(file_fields) / sizeof(file_fields[0]); i++) {
-			v = cJSON_GetObjectItemCaseSensitive(rec, file_fields[i]);
+		for (i = 0; i < sizeof(file_fields) / sizeof(file_fields[0]);
+		     i++) {
+			v = cJSON_GetObjectItemCaseSensitive(rec,
+			    file_fields[i]);
 			if (!cJSON_AddItemToObject(f, file_fields[i],
-			        v != NULL ? cJSON_Duplicate(v, 1) : cJSON_CreateNull()))
+			        v != NULL ? cJSON_Duplicate(v, 1)
+			                  : cJSON_CreateNull()))
 				goto nomem;
 		}
 		if (!cJSON_AddStringToObject(f, "url", url) ||
@@ -544,8 +604,8 @@ put_job_complete(struct store *st, const cJSON *in)
 	}
 	if ((q = interview_load_default()) == NULL)
 		return (NULL);
-	if (interview_complete(q, cJSON_GetObjectItemCaseSensitive(in,
-	        "service_data"), &done))
+	if (interview_complete(q,
+	        cJSON_GetObjectItemCaseSensitive(in, "service_data"), &done))
 		goto done;
 	sd = cJSON_DetachItemFromObjectCaseSensitive(done, "service_data");
 	if ((job = cJSON_Duplicate(in, 1)) == NULL ||
@@ -568,24 +628,31 @@ run(struct store *st, const struct options *o, const cJSON *in)
 	cJSON *out;
 
 	switch (o->c->cmd) {
-	case INIT: return (store_init(st));
-	case PUT_CONVERSATION: return (store_put_conversation(st, in));
+	case INIT:
+		return (store_init(st));
+	case PUT_CONVERSATION:
+		return (store_put_conversation(st, in));
 	case START:
 		out = start(st, in);
 		return (o->api && out != NULL ? api_view(out, 0) : out);
 	case MESSAGE:
 		out = message(st, in);
 		return (o->api && out != NULL ? api_view(out, 1) : out);
-	case GET_CONVERSATION: return (store_get_conversation(st, o->ids[0]));
+	case GET_CONVERSATION:
+		return (store_get_conversation(st, o->ids[0]));
 	case DELETE_CONVERSATION:
 		return (store_delete_conversation(st, o->ids[0]));
-	case PUT_CODE: return (store_put_code(st, in));
+	case PUT_CODE:
+		return (store_put_code(st, in));
 	case GET_CODE:
 		out = store_get_code(st, o->ids[0], o->ids[1], o->files);
 		return (o->api ? code_api_view(st, out) : out);
-	case EXPORT: return (store_export(st, o->ids[0], o->ids[1], o->dir));
-	case GET_SERVICE: return (store_get_service(st, o->ids[0]));
-	case DELETE_SERVICE: return (store_delete_service(st, o->ids[0]));
+	case EXPORT:
+		return (store_export(st, o->ids[0], o->ids[1], o->dir));
+	case GET_SERVICE:
+		return (store_get_service(st, o->ids[0]));
+	case DELETE_SERVICE:
+		return (store_delete_service(st, o->ids[0]));
 	case PUT_JOB:
 		return (o->complete ? put_job_complete(st, in)
 		                    : store_put_job(st, in));
@@ -594,7 +661,8 @@ run(struct store *st, const struct options *o, const cJSON *in)
 	case FINISH_JOB:
 		return (store_finish_job(st, o->ids[0], o->ids[1], o->status,
 		    o->error));
-	case LIST_JOBS: return (store_list_jobs(st, o->expired));
+	case LIST_JOBS:
+		return (store_list_jobs(st, o->expired));
 	}
 	err_set(EX_SOFTWARE, "unhandled command");
 	return (NULL);

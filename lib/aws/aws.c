@@ -105,7 +105,7 @@ ini_section(const char *file, const char *name, const char *alt,
 			*end = '\0';
 			s = trim(s + 1);
 			in_section = strcmp(s, name) == 0 ||
-			    (alt != NULL && strcmp(s, alt) == 0);
+			             (alt != NULL && strcmp(s, alt) == 0);
 			continue;
 		}
 		if (!in_section || (eq = strchr(s, '=')) == NULL)
@@ -157,7 +157,8 @@ profile_load(const char *name, int with_credentials, struct profile *p)
 	memset(p, 0, sizeof(*p));
 	snprintf(section, sizeof(section), "profile %s", name);
 	if (with_credentials) {
-		creds = shared_file("AWS_SHARED_CREDENTIALS_FILE", "credentials");
+		creds = shared_file("AWS_SHARED_CREDENTIALS_FILE",
+		    "credentials");
 		rc = ini_section(creds, name, NULL, p);
 		free(creds);
 	}
@@ -234,24 +235,27 @@ from_profile(struct aws_credentials *out)
 		    name);
 		rc = 0;
 	} else if (ak != NULL || sk != NULL) {
-		err_set(EX_CONFIG, "profile %s: aws_access_key_id and "
-		                   "aws_secret_access_key must both be set",
+		err_set(EX_CONFIG,
+		    "profile %s: aws_access_key_id and "
+		    "aws_secret_access_key must both be set",
 		    name);
 		rc = -1;
 	} else if (profile_get(&p, "role_arn") != NULL ||
-	    profile_get(&p, "credential_process") != NULL ||
-	    profile_get(&p, "sso_session") != NULL) {
+	           profile_get(&p, "credential_process") != NULL ||
+	           profile_get(&p, "sso_session") != NULL) {
 		/* Say so, rather than silently falling through to IMDS. */
-		err_set(EX_CONFIG, "profile %s: only static keys are supported "
-		                   "(not role_arn, credential_process or SSO); "
-		                   "export temporary keys instead",
+		err_set(EX_CONFIG,
+		    "profile %s: only static keys are supported "
+		    "(not role_arn, credential_process or SSO); "
+		    "export temporary keys instead",
 		    name);
 		rc = -1;
 	} else if (getenv("AWS_PROFILE") != NULL &&
-	    *getenv("AWS_PROFILE") != '\0') {
+	           *getenv("AWS_PROFILE") != '\0') {
 		/* A profile asked for by name must exist, as in the CLI. */
-		err_set(EX_CONFIG, "profile %s: no credentials in the shared "
-		                   "credentials or config file",
+		err_set(EX_CONFIG,
+		    "profile %s: no credentials in the shared "
+		    "credentials or config file",
 		    name);
 		rc = -1;
 	}
@@ -280,8 +284,8 @@ aws_credentials_load(struct aws_credentials *out)
 		                   "and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE");
 		rc = -1;
 	}
-	if (rc == 0 && (out->access_key_id == NULL ||
-	                   out->secret_access_key == NULL)) {
+	if (rc == 0 &&
+	    (out->access_key_id == NULL || out->secret_access_key == NULL)) {
 		err_set(EX_SOFTWARE, "out of memory loading credentials");
 		rc = -1;
 	}
@@ -372,8 +376,8 @@ aws_ca_bundle(char **out)
 static char *
 default_host(const char *service, const char *region)
 {
-	const char *suffix =
-	    strncmp(region, "cn-", 3) == 0 ? "amazonaws.com.cn" : "amazonaws.com";
+	const char *suffix = strncmp(region, "cn-", 3) == 0 ? "amazonaws.com.cn"
+	                                                    : "amazonaws.com";
 	char host[256];
 
 	/* S3 in us-east-1 answers on its legacy global name. */
@@ -416,8 +420,8 @@ parse_endpoint(const char *url, struct aws_endpoint *out)
 	        strspn(colon + 1, "0123456789") != (size_t)(end - colon - 1)))
 		return (-1);
 	if (colon != NULL &&
-	    ((strcmp(out->scheme, "https") == 0 &&
-	         (size_t)(end - colon) == 4 && !strncmp(colon, ":443", 4)) ||
+	    ((strcmp(out->scheme, "https") == 0 && (size_t)(end - colon) == 4 &&
+	         !strncmp(colon, ":443", 4)) ||
 	        (strcmp(out->scheme, "http") == 0 &&
 	            (size_t)(end - colon) == 3 && !strncmp(colon, ":80", 3))))
 		out->host = strndup(host, (size_t)(colon - host));
@@ -447,8 +451,10 @@ aws_endpoint_resolve(const char *service, const char *region,
 	if (url != NULL && *url != '\0') {
 		out->custom = 1;
 		if (parse_endpoint(url, out)) {
-			err_set(EX_CONFIG, "endpoint URL '%s' is not an "
-			                   "http(s) URL", url);
+			err_set(EX_CONFIG,
+			    "endpoint URL '%s' is not an "
+			    "http(s) URL",
+			    url);
 			aws_endpoint_free(out);
 			return (-1);
 		}

@@ -34,8 +34,10 @@ aws_remote_parse(const char *text, size_t len, const char *source,
 	tok = jsonio_string(doc, "Token");
 	exp = jsonio_string(doc, "Expiration");
 	if (ak == NULL || sk == NULL) {
-		err_set(EX_UNAVAILABLE, "%s: answer has no AccessKeyId and "
-		                        "SecretAccessKey", source);
+		err_set(EX_UNAVAILABLE,
+		    "%s: answer has no AccessKeyId and "
+		    "SecretAccessKey",
+		    source);
 		goto done;
 	}
 	memset(out, 0, sizeof(*out));
@@ -114,7 +116,7 @@ classify_remote(const struct http_request *req,
 	if (resp->transport_error)
 		return (HTTP_RETRY);
 	return (resp->status >= 500 || resp->status == 429 ? HTTP_RETRY
-	                                                    : HTTP_DONE);
+	                                                   : HTTP_DONE);
 }
 
 /* Report a failed fetch from SOURCE as EX_NOPERM or EX_UNAVAILABLE. */
@@ -138,7 +140,8 @@ remote_call(const char *method, const char *url, const char *name,
     const char *value, int attempts, long connect_ms, long timeout_ms,
     struct http_response *resp)
 {
-	struct http_retry policy = {attempts, 100, 1000, NULL, classify_remote, 0};
+	struct http_retry policy = {attempts, 100, 1000, NULL, classify_remote,
+	    0};
 	struct http_request req;
 	struct http_field h = {name, value};
 
@@ -205,12 +208,12 @@ imds_call(const char *base, const char *method, const char *path,
 
 	buf_init(&url, 4096);
 	if (buf_addstr(&url, base) == 0 && buf_addstr(&url, path) == 0)
-		rc = token != NULL
-		         ? remote_call(method, url.data, "X-aws-ec2-metadata-token",
-		               token, 2, 1000, 2000, resp)
-		         : remote_call(method, url.data,
-		               "X-aws-ec2-metadata-token-ttl-seconds",
-		               IMDS_TOKEN_TTL, 2, 1000, 2000, resp);
+		rc = token != NULL ? remote_call(method, url.data,
+		                         "X-aws-ec2-metadata-token", token, 2,
+		                         1000, 2000, resp)
+		                   : remote_call(method, url.data,
+		                         "X-aws-ec2-metadata-token-ttl-seconds",
+		                         IMDS_TOKEN_TTL, 2, 1000, 2000, resp);
 	else
 		memset(resp, 0, sizeof(*resp));
 	buf_free(&url);
@@ -254,8 +257,8 @@ aws_remote_imds(struct aws_credentials *out)
 		goto done;
 	}
 	/* 2. the instance profile's role name */
-	if (imds_call(b, "GET", cpath, token, &resp) ||
-	    resp.status != 200 || resp.body.len == 0) {
+	if (imds_call(b, "GET", cpath, token, &resp) || resp.status != 200 ||
+	    resp.body.len == 0) {
 		if (resp.status == 404)
 			err_set(EX_CONFIG, "instance metadata: this "
 			                   "instance has no IAM role");
@@ -269,8 +272,7 @@ aws_remote_imds(struct aws_credentials *out)
 	/* 3. the role's credentials */
 	if (role == NULL || buf_printf(&path, "%s%s", cpath, role))
 		goto done;
-	if (imds_call(b, "GET", path.data, token, &resp) ||
-	    resp.status != 200)
+	if (imds_call(b, "GET", path.data, token, &resp) || resp.status != 200)
 		report("instance metadata credentials", &resp);
 	else
 		rc = aws_remote_parse(resp.body.data, resp.body.len,

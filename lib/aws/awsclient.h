@@ -16,21 +16,18 @@
 
 #include "aws.h"
 
-enum aws_service {
-	AWS_DYNAMODB,
-	AWS_S3
-};
+enum aws_service { AWS_DYNAMODB, AWS_S3 };
 
 struct aws_client {
 	char *region;                 /* aws_region(), at init */
 	struct aws_credentials creds; /* aws_client_credentials */
 	struct aws_endpoint dynamodb; /* aws_client_endpoint */
 	struct aws_endpoint s3;
-	int s3_prefer_path;           /* s3url_addressing's answer */
-	int max_attempts;             /* AWS_MAX_ATTEMPTS, default 5 */
-	long timeout_ms;  /* one attempt: CSC_TIMEOUT_MS, 0 for http's */
-	char *ca_bundle;  /* aws_ca_bundle's answer; NULL: libcurl's own */
-	unsigned have;    /* which parts are resolved (awsclient.c) */
+	int s3_prefer_path; /* s3url_addressing's answer */
+	int max_attempts;   /* AWS_MAX_ATTEMPTS, default 5 */
+	long timeout_ms;    /* one attempt: CSC_TIMEOUT_MS, 0 for http's */
+	char *ca_bundle;    /* aws_ca_bundle's answer; NULL: libcurl's own */
+	unsigned have;      /* which parts are resolved (awsclient.c) */
 };
 
 /* aws_client_init(c): an empty client with the region resolved.

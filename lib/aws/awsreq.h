@@ -21,8 +21,8 @@
 struct awsreq {
 	/* Set by the caller, unchanged by the attempts. */
 	struct aws_client *client; /* credentials, region, settings */
-	const char *service; /* "dynamodb", "s3" */
-	const char *scheme;  /* "https" or "http" */
+	const char *service;       /* "dynamodb", "s3" */
+	const char *scheme;        /* "https" or "http" */
 	const char *method;
 	const char *host;  /* the Host header */
 	const char *path;  /* unencoded, starting with '/' */

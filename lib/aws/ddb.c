@@ -44,7 +44,8 @@ error_type(const struct http_response *resp, const cJSON *body, char *out,
 		t = h;
 	if (t != NULL) {
 		hash = strrchr(t, '#');
-		snprintf(out, size, "%.*s", (int)strcspn(hash ? hash + 1 : t, ":"),
+		snprintf(out, size, "%.*s",
+		    (int)strcspn(hash ? hash + 1 : t, ":"),
 		    hash ? hash + 1 : t);
 	}
 	free(h);
@@ -70,13 +71,12 @@ crc_ok(const struct http_response *resp)
 	int ok = 1;
 
 	if (want != NULL) {
-		crc = crc32(0L, (const Bytef *)(resp->body.data
-		                                    ? resp->body.data
-		                                    : ""),
+		crc = crc32(0L,
+		    (const Bytef *)(resp->body.data ? resp->body.data : ""),
 		    (uInt)resp->body.len);
 		/* a header that is no CRC-32 cannot vouch for the body */
 		ok = num_parse(want, 0, 0xffffffffLL, &got) == 0 &&
-		    (unsigned long)got == crc;
+		     (unsigned long)got == crc;
 		free(want);
 	}
 	return (ok);
@@ -86,9 +86,9 @@ static int
 is_throttle(const char *type)
 {
 	return (strcmp(type, "ThrottlingException") == 0 ||
-	    strcmp(type, "ProvisionedThroughputExceededException") == 0 ||
-	    strcmp(type, "RequestLimitExceeded") == 0 ||
-	    strcmp(type, "LimitExceededException") == 0);
+	        strcmp(type, "ProvisionedThroughputExceededException") == 0 ||
+	        strcmp(type, "RequestLimitExceeded") == 0 ||
+	        strcmp(type, "LimitExceededException") == 0);
 }
 
 static enum http_verdict
@@ -118,18 +118,18 @@ error_class(const char *type, long status)
 		const char *type;
 		int code;
 	} map[] = {
-		{"ConditionalCheckFailedException", CSC_EX_CONFLICT},
-		{"TransactionConflictException", CSC_EX_CONFLICT},
-		{"ValidationException", EX_DATAERR},
-		{"SerializationException", EX_DATAERR},
-		{"UnrecognizedClientException", EX_NOPERM},
-		{"InvalidSignatureException", EX_NOPERM},
-		{"AccessDeniedException", EX_NOPERM},
-		{"ExpiredTokenException", EX_NOPERM},
-		{"MissingAuthenticationTokenException", EX_NOPERM},
-		{"MissingAuthenticationToken", EX_NOPERM},
-		{"IncompleteSignatureException", EX_NOPERM},
-		{"ResourceNotFoundException", EX_CONFIG},
+	    {"ConditionalCheckFailedException", CSC_EX_CONFLICT},
+	    {"TransactionConflictException", CSC_EX_CONFLICT},
+	    {"ValidationException", EX_DATAERR},
+	    {"SerializationException", EX_DATAERR},
+	    {"UnrecognizedClientException", EX_NOPERM},
+	    {"InvalidSignatureException", EX_NOPERM},
+	    {"AccessDeniedException", EX_NOPERM},
+	    {"ExpiredTokenException", EX_NOPERM},
+	    {"MissingAuthenticationTokenException", EX_NOPERM},
+	    {"MissingAuthenticationToken", EX_NOPERM},
+	    {"IncompleteSignatureException", EX_NOPERM},
+	    {"ResourceNotFoundException", EX_CONFIG},
 	};
 	size_t i;
 
@@ -153,7 +153,8 @@ report(const char *op, const struct http_response *resp, const char *type,
 
 	if (resp->transport_error) {
 		err_set(EX_UNAVAILABLE, "DynamoDB %s: %s (after %d attempt%s)",
-		    op, resp->error, resp->attempts, resp->attempts == 1 ? "" : "s");
+		    op, resp->error, resp->attempts,
+		    resp->attempts == 1 ? "" : "s");
 		return;
 	}
 	if ((msg = jsonio_string(body, "message")) == NULL)
@@ -162,15 +163,18 @@ report(const char *op, const struct http_response *resp, const char *type,
 		err_set(EX_CONFIG, "DynamoDB %s: %s (run csc-store init?)", op,
 		    msg ? msg : "table not found");
 	else if (type[0] != '\0')
-		err_set(error_class(type, resp->status), "DynamoDB %s: %s: %.200s",
-		    op, type, msg ? msg : "no message");
+		err_set(error_class(type, resp->status),
+		    "DynamoDB %s: %s: %.200s", op, type,
+		    msg ? msg : "no message");
 	else if (resp->status == 401 || resp->status == 403)
 		/* A refusal without a name: a proxy or an emulator's IAM. */
 		err_set(EX_NOPERM, "DynamoDB %s: HTTP %ld: %.200s", op,
 		    resp->status, msg ? msg : "access denied");
 	else
-		err_set(EX_UNAVAILABLE, "DynamoDB %s: HTTP %ld (after %d attempt%s)",
-		    op, resp->status, resp->attempts, resp->attempts == 1 ? "" : "s");
+		err_set(EX_UNAVAILABLE,
+		    "DynamoDB %s: HTTP %ld (after %d attempt%s)", op,
+		    resp->status, resp->attempts,
+		    resp->attempts == 1 ? "" : "s");
 }
 
 int
@@ -215,8 +219,7 @@ ddb_call(struct ddb *d, const char *op, const cJSON *req, cJSON **out,
 		/* Read as every document is (a name given twice refused), a
 		 * broken one being a broken peer. */
 		snprintf(what, sizeof(what), "DynamoDB %s answer", op);
-		if (resp.body.len == 0 &&
-		    (*out = cJSON_CreateObject()) == NULL)
+		if (resp.body.len == 0 && (*out = cJSON_CreateObject()) == NULL)
 			err_set(EX_SOFTWARE, "out of memory");
 		else if (resp.body.len > 0)
 			*out = jsonio_parse_with(resp.body.data, resp.body.len,
@@ -261,15 +264,16 @@ ddb_query_all(struct ddb *d, const char *op, const cJSON *req,
 			goto done;
 		items = cJSON_GetObjectItemCaseSensitive(resp, "Items");
 		if (items != NULL && !cJSON_IsArray(items)) {
-			err_set(EX_UNAVAILABLE, "DynamoDB %s: Items is not a list",
-			    op);
+			err_set(EX_UNAVAILABLE,
+			    "DynamoDB %s: Items is not a list", op);
 			goto done;
 		}
 		cJSON_ArrayForEach(item, items) {
 			if (on_item(item, ctx))
 				goto done;
 		}
-		last = cJSON_GetObjectItemCaseSensitive(resp, "LastEvaluatedKey");
+		last = cJSON_GetObjectItemCaseSensitive(resp,
+		    "LastEvaluatedKey");
 		if (!cJSON_IsObject(last) || last->child == NULL)
 			break;
 		cJSON_DeleteItemFromObjectCaseSensitive(page_req,
@@ -302,12 +306,13 @@ batch_write_one(struct ddb *d, const char *table, cJSON *const *requests,
 	int attempt, rc = -1;
 	size_t i;
 
-	if (req == NULL || (ri = cJSON_AddObjectToObject(req, "RequestItems")) ==
-	                       NULL ||
+	if (req == NULL ||
+	    (ri = cJSON_AddObjectToObject(req, "RequestItems")) == NULL ||
 	    (list = cJSON_AddArrayToObject(ri, table)) == NULL)
 		goto oom;
 	for (i = 0; i < n; i++)
-		if (!cJSON_AddItemToArray(list, cJSON_Duplicate(requests[i], 1)))
+		if (!cJSON_AddItemToArray(list,
+		        cJSON_Duplicate(requests[i], 1)))
 			goto oom;
 	for (attempt = 0;; attempt++) {
 		if (ddb_call(d, "BatchWriteItem", req, &resp, NULL))
@@ -316,8 +321,9 @@ batch_write_one(struct ddb *d, const char *table, cJSON *const *requests,
 		if (!cJSON_IsObject(un) || un->child == NULL)
 			break;
 		if (attempt + 1 >= d->client->max_attempts) {
-			err_set(EX_TEMPFAIL, "DynamoDB BatchWriteItem: items "
-			                     "still unprocessed after %d attempts",
+			err_set(EX_TEMPFAIL,
+			    "DynamoDB BatchWriteItem: items "
+			    "still unprocessed after %d attempts",
 			    attempt + 1);
 			goto done;
 		}
@@ -391,8 +397,9 @@ ddb_wait_active(struct ddb *d, const char *table, long max_ms)
 		cJSON_Delete(resp);
 		resp = NULL;
 		if (clock_monotonic_ms() - start > max_ms) {
-			err_set(EX_TEMPFAIL, "table %s is not ACTIVE after %ld s",
-			    table, max_ms / 1000);
+			err_set(EX_TEMPFAIL,
+			    "table %s is not ACTIVE after %ld s", table,
+			    max_ms / 1000);
 			goto done;
 		}
 		http_sleep_ms(wait);

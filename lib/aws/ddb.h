@@ -28,7 +28,7 @@
 #include "awsclient.h"
 
 struct ddb {
-	struct aws_client *client; /* shared; outlives the ddb */
+	struct aws_client *client;     /* shared; outlives the ddb */
 	const struct aws_endpoint *ep; /* the client's DynamoDB endpoint */
 	char last_type[96]; /* __type of the last error answer, "" if none */
 	int last_attempts;  /* attempts the last call made: more than one

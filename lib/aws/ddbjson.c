@@ -51,8 +51,8 @@ quote(const char *s, char out[QUOTE_MAX])
 		}
 		c = (unsigned char)*s;
 		if (c < 0x20 || c == 0x7f)
-			o += (size_t)snprintf(out + o, QUOTE_MAX - o,
-			    "\\x%02x", c);
+			o += (size_t)snprintf(out + o, QUOTE_MAX - o, "\\x%02x",
+			    c);
 		else
 			out[o++] = (char)c;
 	}
@@ -133,8 +133,7 @@ refuse(const char *where, const char *what)
 	char q[QUOTE_MAX];
 
 	if (where != NULL)
-		err_set(EX_DATAERR, "member \"%s\": %s", quote(where, q),
-		    what);
+		err_set(EX_DATAERR, "member \"%s\": %s", quote(where, q), what);
 	else
 		err_set(EX_DATAERR, "%s", what);
 }
@@ -203,7 +202,7 @@ marshal(const cJSON *v, const char *where, int depth)
 		/* the text it prints as: what is stored is what was shown */
 		if ((num = jsonio_number_text(v, tmp)) == NULL) {
 			refuse(where, "a number DynamoDB cannot hold "
-			    "(not finite)");
+			              "(not finite)");
 			return (NULL);
 		}
 		return (typed("N", made(cJSON_CreateString(num))));
@@ -215,8 +214,7 @@ marshal(const cJSON *v, const char *where, int depth)
 		return (typed("N", made(cJSON_CreateString(num))));
 	case cJSON_True:
 	case cJSON_False:
-		return (typed("BOOL",
-		    made(cJSON_CreateBool(cJSON_IsTrue(v)))));
+		return (typed("BOOL", made(cJSON_CreateBool(cJSON_IsTrue(v)))));
 	case cJSON_NULL:
 		return (typed("NULL", made(cJSON_CreateTrue())));
 	case cJSON_Array:
@@ -253,8 +251,10 @@ ddbjson_marshal_item(const cJSON *obj)
 static void
 bad(const char *type, const char *want)
 {
-	err_set(EX_UNAVAILABLE, "DynamoDB sent an attribute value of type %s "
-	    "that is not %s", type, want);
+	err_set(EX_UNAVAILABLE,
+	    "DynamoDB sent an attribute value of type %s "
+	    "that is not %s",
+	    type, want);
 }
 
 /*
@@ -276,18 +276,21 @@ number(const char *text)
 
 	if (jsonio_is_number_text(text))
 		return (made(jsonio_number_from_text(text)));
-	for (p = text; *p != '\0' && strchr("0123456789+-.eE", *p) != NULL;
-	    p++)
+	for (p = text; *p != '\0' && strchr("0123456789+-.eE", *p) != NULL; p++)
 		;
 	d = strtod(text, &end);
 	if (*p != '\0' || end == text || *end != '\0') {
-		err_set(EX_UNAVAILABLE, "DynamoDB sent a number that is not a "
-		    "number: \"%s\"", quote(text, q));
+		err_set(EX_UNAVAILABLE,
+		    "DynamoDB sent a number that is not a "
+		    "number: \"%s\"",
+		    quote(text, q));
 		return (NULL);
 	}
 	if (!isfinite(d)) {
-		err_set(EX_UNAVAILABLE, "DynamoDB sent a number out of range: "
-		    "\"%s\"", quote(text, q));
+		err_set(EX_UNAVAILABLE,
+		    "DynamoDB sent a number out of range: "
+		    "\"%s\"",
+		    quote(text, q));
 		return (NULL);
 	}
 	if ((d_node = made(cJSON_CreateNumber(d))) == NULL)
@@ -310,20 +313,26 @@ unmarshal_set(const char *type, const cJSON *set, int depth)
 		return (NULL);
 	}
 	if (depth >= DDBJSON_MAX_DEPTH) {
-		err_set(EX_UNAVAILABLE, "DynamoDB sent attribute values "
-		    "nested deeper than %d levels", DDBJSON_MAX_DEPTH);
+		err_set(EX_UNAVAILABLE,
+		    "DynamoDB sent attribute values "
+		    "nested deeper than %d levels",
+		    DDBJSON_MAX_DEPTH);
 		return (NULL);
 	}
 	if ((a = made(cJSON_CreateArray())) == NULL)
 		return (NULL);
 	for (c = set->child; c != NULL; c = c->next) {
 		if (!cJSON_IsString(c)) {
-			err_set(EX_UNAVAILABLE, "DynamoDB sent a set of type "
-			    "%s with an element that is not a string", type);
+			err_set(EX_UNAVAILABLE,
+			    "DynamoDB sent a set of type "
+			    "%s with an element that is not a string",
+			    type);
 			goto fail;
 		}
-		if (add(a, NULL, type[0] == 'N' ? number(c->valuestring) :
-		    made(cJSON_CreateString(c->valuestring))) == -1)
+		if (add(a, NULL,
+		        type[0] == 'N'
+		            ? number(c->valuestring)
+		            : made(cJSON_CreateString(c->valuestring))) == -1)
 			goto fail;
 	}
 	return (a);
@@ -342,7 +351,7 @@ unmarshal_map(const cJSON *m, int depth)
 
 	if (unnamed(m)) {
 		err_set(EX_UNAVAILABLE, "DynamoDB sent a map member with no "
-		    "name");
+		                        "name");
 		return (NULL);
 	}
 	if ((o = made(cJSON_CreateObject())) == NULL)
@@ -386,25 +395,29 @@ unmarshal(const cJSON *av, int depth)
 
 	if (!cJSON_IsObject(av)) {
 		err_set(EX_UNAVAILABLE, "DynamoDB sent an attribute value "
-		    "that is not a JSON object");
+		                        "that is not a JSON object");
 		return (NULL);
 	}
 	if ((v = av->child) == NULL || v->string == NULL) {
 		err_set(EX_UNAVAILABLE, "DynamoDB sent an attribute value "
-		    "with no type");
+		                        "with no type");
 		return (NULL);
 	}
 	if (v->next != NULL) {
-		err_set(EX_UNAVAILABLE, "DynamoDB sent an attribute value "
-		    "with two types (\"%s\" and \"%s\")", quote(v->string, q),
+		err_set(EX_UNAVAILABLE,
+		    "DynamoDB sent an attribute value "
+		    "with two types (\"%s\" and \"%s\")",
+		    quote(v->string, q),
 		    quote(v->next->string ? v->next->string : "", q2));
 		return (NULL);
 	}
 	t = v->string;
 	if ((strcmp(t, "M") == 0 || strcmp(t, "L") == 0) &&
 	    depth >= DDBJSON_MAX_DEPTH) {
-		err_set(EX_UNAVAILABLE, "DynamoDB sent attribute values "
-		    "nested deeper than %d levels", DDBJSON_MAX_DEPTH);
+		err_set(EX_UNAVAILABLE,
+		    "DynamoDB sent attribute values "
+		    "nested deeper than %d levels",
+		    DDBJSON_MAX_DEPTH);
 		return (NULL);
 	}
 	if (strcmp(t, "S") == 0 || strcmp(t, "B") == 0) {
@@ -453,8 +466,10 @@ unmarshal(const cJSON *av, int depth)
 	if (strcmp(t, "SS") == 0 || strcmp(t, "NS") == 0 ||
 	    strcmp(t, "BS") == 0)
 		return (unmarshal_set(t, v, depth));
-	err_set(EX_UNAVAILABLE, "DynamoDB sent an attribute value of unknown "
-	    "type \"%s\"", quote(t, q));
+	err_set(EX_UNAVAILABLE,
+	    "DynamoDB sent an attribute value of unknown "
+	    "type \"%s\"",
+	    quote(t, q));
 	return (NULL);
 }
 
@@ -469,7 +484,7 @@ ddbjson_unmarshal_item(const cJSON *item)
 {
 	if (!cJSON_IsObject(item)) {
 		err_set(EX_UNAVAILABLE, "DynamoDB sent an item that is not a "
-		    "JSON object");
+		                        "JSON object");
 		return (NULL);
 	}
 	return (unmarshal_map(item, 0));

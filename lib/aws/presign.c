@@ -99,8 +99,8 @@ presign_url(struct presigner *p, const char *bucket, const char *key,
 	if (sigv4_sign_query(&creds, &scope, &req, p->expires, &r))
 		goto oom;
 	/* scheme://host + the encoded path + ? + the signed query */
-	if (buf_addstr(&p->url, p->ep->scheme) ||
-	    buf_add(&p->url, "://", 3) || buf_addstr(&p->url, p->host.data) ||
+	if (buf_addstr(&p->url, p->ep->scheme) || buf_add(&p->url, "://", 3) ||
+	    buf_addstr(&p->url, p->host.data) ||
 	    sigv4_uri_encode(&p->url, p->path.data, p->path.len, 1) ||
 	    buf_add(&p->url, "?", 1) || buf_addstr(&p->url, r.query)) {
 		sigv4_result_free(&r);
@@ -111,8 +111,10 @@ presign_url(struct presigner *p, const char *bucket, const char *key,
 	return (p->url.data);
 oom:
 	buf_free(&disp);
-	err_set(EX_SOFTWARE, "cannot sign s3://%.64s/%.200s: out of memory "
-	                     "or URL too long", bucket, key);
+	err_set(EX_SOFTWARE,
+	    "cannot sign s3://%.64s/%.200s: out of memory "
+	    "or URL too long",
+	    bucket, key);
 	return (NULL);
 }
 

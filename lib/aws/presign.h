@@ -11,10 +11,10 @@
 #include "buf.h"
 
 struct presigner {
-	struct aws_client *client; /* shared; outlives the presigner */
-	const struct aws_endpoint *ep; /* the client's S3 endpoint */
-	const char *method; /* "GET" or "PUT" */
-	unsigned expires;   /* seconds, 1..604800 */
+	struct aws_client *client;         /* shared; outlives the presigner */
+	const struct aws_endpoint *ep;     /* the client's S3 endpoint */
+	const char *method;                /* "GET" or "PUT" */
+	unsigned expires;                  /* seconds, 1..604800 */
 	struct buf host, path, query, url; /* scratch, reused per URL */
 };
 

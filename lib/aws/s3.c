@@ -19,8 +19,8 @@
 struct s3call {
 	struct awsreq ar;
 	struct buf host, path, query;
-	char md5[32];    /* Content-MD5, base64 */
-	char sha[48];    /* x-amz-checksum-sha256, base64 */
+	char md5[32]; /* Content-MD5, base64 */
+	char sha[48]; /* x-amz-checksum-sha256, base64 */
 };
 
 int
@@ -119,18 +119,18 @@ error_class(const char *code, long status)
 		const char *code;
 		int ex;
 	} map[] = {
-		{"AccessDenied", EX_NOPERM},
-		{"SignatureDoesNotMatch", EX_NOPERM},
-		{"InvalidAccessKeyId", EX_NOPERM},
-		{"ExpiredToken", EX_NOPERM},
-		{"InvalidToken", EX_NOPERM},
-		{"Forbidden", EX_NOPERM},
-		{"NoSuchKey", EX_NOINPUT},
-		{"NoSuchVersion", EX_NOINPUT},
-		{"NotFound", EX_NOINPUT},
-		{"NoSuchBucket", EX_CONFIG},
-		{"SlowDown", EX_TEMPFAIL},
-		{"BucketAlreadyExists", EX_CONFIG},
+	    {"AccessDenied", EX_NOPERM},
+	    {"SignatureDoesNotMatch", EX_NOPERM},
+	    {"InvalidAccessKeyId", EX_NOPERM},
+	    {"ExpiredToken", EX_NOPERM},
+	    {"InvalidToken", EX_NOPERM},
+	    {"Forbidden", EX_NOPERM},
+	    {"NoSuchKey", EX_NOINPUT},
+	    {"NoSuchVersion", EX_NOINPUT},
+	    {"NotFound", EX_NOINPUT},
+	    {"NoSuchBucket", EX_CONFIG},
+	    {"SlowDown", EX_TEMPFAIL},
+	    {"BucketAlreadyExists", EX_CONFIG},
 	};
 	size_t i;
 
@@ -153,17 +153,20 @@ report(struct s3 *s, const char *what, const struct http_response *resp)
 	if (resp->transport_error) {
 		snprintf(s->last_code, sizeof(s->last_code), "%s", "Transport");
 		err_set(EX_UNAVAILABLE, "S3 %s: %s (after %d attempt%s)", what,
-		    resp->error, resp->attempts, resp->attempts == 1 ? "" : "s");
+		    resp->error, resp->attempts,
+		    resp->attempts == 1 ? "" : "s");
 		return;
 	}
 	error_code(resp, &e);
 	snprintf(s->last_code, sizeof(s->last_code), "%s", e.code);
 	if (strcmp(e.code, "NoSuchBucket") == 0)
-		err_set(EX_CONFIG, "S3 %s: no such bucket (run csc-store init?)",
-		    what);
+		err_set(EX_CONFIG,
+		    "S3 %s: no such bucket (run csc-store init?)", what);
 	else if (strcmp(e.code, "BucketAlreadyExists") == 0)
-		err_set(EX_CONFIG, "S3 %s: the bucket name belongs to another "
-		                   "account; choose another CSC_BUCKET", what);
+		err_set(EX_CONFIG,
+		    "S3 %s: the bucket name belongs to another "
+		    "account; choose another CSC_BUCKET",
+		    what);
 	else if (e.code[0] != '\0')
 		err_set(error_class(e.code, resp->status), "S3 %s: %s%s%.200s",
 		    what, e.code, e.message[0] ? ": " : "", e.message);
@@ -309,8 +312,8 @@ done:
 }
 
 int
-s3_put_objects(struct s3 *s, const char *bucket, struct s3_put *puts,
-    size_t n, size_t parallel)
+s3_put_objects(struct s3 *s, const char *bucket, struct s3_put *puts, size_t n,
+    size_t parallel)
 {
 	struct http_retry policy = {s->client->max_attempts, 100, 20000,
 	    awsreq_prepare, classify, 0};
@@ -371,9 +374,10 @@ s3_put_objects(struct s3 *s, const char *bucket, struct s3_put *puts,
 		 * it would have refused the upload (BadDigest). */
 		got = http_response_header(&resps[i], "x-amz-checksum-sha256");
 		if (got != NULL && strcmp(got, calls[i].sha) != 0) {
-			err_set(EX_UNAVAILABLE, "S3 %s: stored checksum %s, "
-			                        "expected %s", what, got,
-			    calls[i].sha);
+			err_set(EX_UNAVAILABLE,
+			    "S3 %s: stored checksum %s, "
+			    "expected %s",
+			    what, got, calls[i].sha);
 			free(got);
 			goto done;
 		}
@@ -408,8 +412,7 @@ s3_put_free(struct s3_put *puts, size_t n)
 
 static int
 fetch_object(struct s3 *s, const char *method, const char *bucket,
-    const char *key, const char *version_id, size_t max,
-    struct s3_object *out)
+    const char *key, const char *version_id, size_t max, struct s3_object *out)
 {
 	struct http_response resp;
 	struct s3call c;
@@ -445,7 +448,8 @@ fetch_object(struct s3 *s, const char *method, const char *bucket,
 		out->body = resp.body;
 		buf_init(&resp.body, 0);
 		out->size = (long long)out->body.len;
-	} else if ((len = http_response_header(&resp, "content-length")) != NULL) {
+	} else if ((len = http_response_header(&resp, "content-length")) !=
+	           NULL) {
 		/* one that is not a byte count leaves the size unknown (0) */
 		(void)num_parse(len, 0, LLONG_MAX, &out->size);
 		free(len);
@@ -496,7 +500,7 @@ static int
 query_param(struct buf *q, const char *name, const char *value)
 {
 	return (buf_printf(q, "&%s=", name) ||
-	    sigv4_uri_encode(q, value, strlen(value), 0));
+	        sigv4_uri_encode(q, value, strlen(value), 0));
 }
 
 int

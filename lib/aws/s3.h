@@ -20,7 +20,7 @@
 #include "s3xml.h"
 
 struct s3 {
-	struct aws_client *client; /* shared; outlives the s3 */
+	struct aws_client *client;     /* shared; outlives the s3 */
 	const struct aws_endpoint *ep; /* the client's S3 endpoint */
 	char last_code[64]; /* S3 error Code of the last failure, or "" */
 };
@@ -68,11 +68,11 @@ void s3_put_free(struct s3_put *puts, size_t n);
 
 /* What GetObject and HeadObject say of an object. */
 struct s3_object {
-	struct buf body;     /* GetObject only */
-	long long size;      /* Content-Length */
-	char *version_id;    /* x-amz-version-id, or NULL */
+	struct buf body;       /* GetObject only */
+	long long size;        /* Content-Length */
+	char *version_id;      /* x-amz-version-id, or NULL */
 	char *checksum_sha256; /* x-amz-checksum-sha256 (base64), or NULL */
-	char *meta_sha256;   /* x-amz-meta-sha256, or NULL */
+	char *meta_sha256;     /* x-amz-meta-sha256, or NULL */
 	char *content_type;
 };
 

@@ -53,8 +53,10 @@ s3url_addressing(const struct aws_endpoint *ep)
 		return (1);
 	if (strcmp(mode, "virtual") == 0)
 		return (0);
-	err_set(EX_CONFIG, "CSC_S3_ADDRESSING must be 'path' or 'virtual', "
-	                   "not '%s'", mode);
+	err_set(EX_CONFIG,
+	    "CSC_S3_ADDRESSING must be 'path' or 'virtual', "
+	    "not '%s'",
+	    mode);
 	return (-1);
 }
 
@@ -66,8 +68,8 @@ s3url_path_style(const struct aws_endpoint *ep, int prefer_path,
 }
 
 int
-s3url_object(const struct aws_endpoint *ep, const char *bucket,
-    const char *key, int path_style, struct buf *host, struct buf *path)
+s3url_object(const struct aws_endpoint *ep, const char *bucket, const char *key,
+    int path_style, struct buf *host, struct buf *path)
 {
 	/* Plain appends: this runs once per presigned URL. */
 	if (path_style) {

@@ -23,10 +23,10 @@
 #include "num.h"
 #include "s3xml.h"
 
-#define NS_SEP '\n'         /* never in a local name */
-#define MAX_DEPTH 16        /* S3's answers nest 4 deep */
-#define MAX_TEXT 4096       /* keys are at most 1024 bytes, 3072 encoded */
-#define MAX_ENTRIES 100000  /* a page holds at most 1000 */
+#define NS_SEP '\n'        /* never in a local name */
+#define MAX_DEPTH 16       /* S3's answers nest 4 deep */
+#define MAX_TEXT 4096      /* keys are at most 1024 bytes, 3072 encoded */
+#define MAX_ENTRIES 100000 /* a page holds at most 1000 */
 
 enum doc { DOC_ERROR, DOC_VERSIONS, DOC_DELETE };
 
@@ -35,9 +35,17 @@ enum entry { E_NONE, E_VERSION, E_MARKER, E_DELETED, E_DERROR };
 
 enum field {
 	F_NONE,
-	F_CODE, F_MESSAGE, F_REQUEST_ID,              /* <Error> */
-	F_TRUNCATED, F_NEXT_KEY, F_NEXT_VERSION, F_ENCODING, /* list page */
-	F_KEY, F_VERSION_ID, F_LATEST, F_SIZE         /* entries */
+	F_CODE,
+	F_MESSAGE,
+	F_REQUEST_ID, /* <Error> */
+	F_TRUNCATED,
+	F_NEXT_KEY,
+	F_NEXT_VERSION,
+	F_ENCODING, /* list page */
+	F_KEY,
+	F_VERSION_ID,
+	F_LATEST,
+	F_SIZE /* entries */
 };
 
 /* Where each wanted leaf lives: document, enclosing entry, local name. */
@@ -47,54 +55,52 @@ static const struct {
 	const char *name;
 	enum field f;
 } s_fields[] = {
-	{DOC_ERROR, E_NONE, "Code", F_CODE},
-	{DOC_ERROR, E_NONE, "Message", F_MESSAGE},
-	{DOC_ERROR, E_NONE, "RequestId", F_REQUEST_ID},
-	{DOC_VERSIONS, E_NONE, "IsTruncated", F_TRUNCATED},
-	{DOC_VERSIONS, E_NONE, "NextKeyMarker", F_NEXT_KEY},
-	{DOC_VERSIONS, E_NONE, "NextVersionIdMarker", F_NEXT_VERSION},
-	{DOC_VERSIONS, E_NONE, "EncodingType", F_ENCODING},
-	{DOC_VERSIONS, E_VERSION, "Key", F_KEY},
-	{DOC_VERSIONS, E_VERSION, "VersionId", F_VERSION_ID},
-	{DOC_VERSIONS, E_VERSION, "IsLatest", F_LATEST},
-	{DOC_VERSIONS, E_VERSION, "Size", F_SIZE},
-	{DOC_VERSIONS, E_MARKER, "Key", F_KEY},
-	{DOC_VERSIONS, E_MARKER, "VersionId", F_VERSION_ID},
-	{DOC_VERSIONS, E_MARKER, "IsLatest", F_LATEST},
-	{DOC_DELETE, E_DERROR, "Key", F_KEY},
-	{DOC_DELETE, E_DERROR, "VersionId", F_VERSION_ID},
-	{DOC_DELETE, E_DERROR, "Code", F_CODE},
-	{DOC_DELETE, E_DERROR, "Message", F_MESSAGE},
+    {DOC_ERROR, E_NONE, "Code", F_CODE},
+    {DOC_ERROR, E_NONE, "Message", F_MESSAGE},
+    {DOC_ERROR, E_NONE, "RequestId", F_REQUEST_ID},
+    {DOC_VERSIONS, E_NONE, "IsTruncated", F_TRUNCATED},
+    {DOC_VERSIONS, E_NONE, "NextKeyMarker", F_NEXT_KEY},
+    {DOC_VERSIONS, E_NONE, "NextVersionIdMarker", F_NEXT_VERSION},
+    {DOC_VERSIONS, E_NONE, "EncodingType", F_ENCODING},
+    {DOC_VERSIONS, E_VERSION, "Key", F_KEY},
+    {DOC_VERSIONS, E_VERSION, "VersionId", F_VERSION_ID},
+    {DOC_VERSIONS, E_VERSION, "IsLatest", F_LATEST},
+    {DOC_VERSIONS, E_VERSION, "Size", F_SIZE},
+    {DOC_VERSIONS, E_MARKER, "Key", F_KEY},
+    {DOC_VERSIONS, E_MARKER, "VersionId", F_VERSION_ID},
+    {DOC_VERSIONS, E_MARKER, "IsLatest", F_LATEST},
+    {DOC_DELETE, E_DERROR, "Key", F_KEY},
+    {DOC_DELETE, E_DERROR, "VersionId", F_VERSION_ID},
+    {DOC_DELETE, E_DERROR, "Code", F_CODE},
+    {DOC_DELETE, E_DERROR, "Message", F_MESSAGE},
 };
 
-static const char *s_roots[] = {"Error", "ListVersionsResult",
-    "DeleteResult"};
+static const char *s_roots[] = {"Error", "ListVersionsResult", "DeleteResult"};
 
 struct reader {
 	XML_Parser p;
 	enum doc doc;
 	int depth;
-	int failed;           /* stopped: WHY says why */
+	int failed; /* stopped: WHY says why */
 	char why[160];
-	char root[64];        /* local name of the root, truncated */
-	enum entry entry;     /* the depth-2 entry being read */
-	enum field field;     /* the leaf being collected, or F_NONE */
+	char root[64];    /* local name of the root, truncated */
+	enum entry entry; /* the depth-2 entry being read */
+	enum field field; /* the leaf being collected, or F_NONE */
 	int field_depth;
-	struct buf text;      /* the leaf's text, at most MAX_TEXT bytes */
-	int text_over;        /* the leaf's text did not fit */
-	int url_encoded;      /* <EncodingType>url</EncodingType> */
+	struct buf text; /* the leaf's text, at most MAX_TEXT bytes */
+	int text_over;   /* the leaf's text did not fit */
+	int url_encoded; /* <EncodingType>url</EncodingType> */
 	/* The entry being built, then the results. */
 	struct s3xml_version ver;
 	struct s3xml_delete_error derr;
 	struct s3xml_error *error;
 	struct s3xml_versions *versions;
 	struct s3xml_delete_result *delete;
-	size_t alloc;         /* entries allocated in the result's array */
+	size_t alloc; /* entries allocated in the result's array */
 };
 
 /* Stop the parse with a message; only the first one is kept. */
-static void
-stop(struct reader *r, const char *fmt, ...)
+static void stop(struct reader *r, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 static void
@@ -246,15 +252,14 @@ end_field(struct reader *r, const char *name)
 		break;
 	case F_MESSAGE:
 		if (r->doc == DOC_ERROR)
-			copy_trunc(r->error->message,
-			    sizeof(r->error->message), t);
-		else
-			copy_trunc(r->derr.message, sizeof(r->derr.message),
+			copy_trunc(r->error->message, sizeof(r->error->message),
 			    t);
+		else
+			copy_trunc(r->derr.message, sizeof(r->derr.message), t);
 		break;
 	case F_REQUEST_ID:
-		copy_trunc(r->error->request_id,
-		    sizeof(r->error->request_id), trim(t));
+		copy_trunc(r->error->request_id, sizeof(r->error->request_id),
+		    trim(t));
 		break;
 	case F_TRUNCATED:
 		v = trim(t);
@@ -271,12 +276,13 @@ end_field(struct reader *r, const char *name)
 		r->url_encoded = strcmp(trim(t), "url") == 0;
 		break;
 	case F_KEY:
-		take_string(r, r->doc == DOC_VERSIONS ? &r->ver.key
-		                                      : &r->derr.key, name);
+		take_string(r,
+		    r->doc == DOC_VERSIONS ? &r->ver.key : &r->derr.key, name);
 		break;
 	case F_VERSION_ID:
-		take_string(r, r->doc == DOC_VERSIONS ? &r->ver.version_id
-		                                      : &r->derr.version_id,
+		take_string(r,
+		    r->doc == DOC_VERSIONS ? &r->ver.version_id
+		                           : &r->derr.version_id,
 		    name);
 		break;
 	case F_LATEST:
@@ -327,7 +333,7 @@ end_entry(struct reader *r, const char *name)
 			return;
 		}
 		if ((p = grow(r, dr->errors, dr->nerrors,
-		    sizeof(*dr->errors))) == NULL)
+		         sizeof(*dr->errors))) == NULL)
 			return;
 		dr->errors = p;
 		dr->errors[dr->nerrors++] = r->derr;
@@ -386,8 +392,8 @@ on_start(void *data, const XML_Char *qname, const XML_Char **attrs)
 	if (r->depth == 1) {
 		copy_trunc(r->root, sizeof(r->root), name);
 		if (strcmp(name, s_roots[r->doc]) != 0)
-			stop(r, "S3 sent <%.64s> where <%s> was expected",
-			    name, s_roots[r->doc]);
+			stop(r, "S3 sent <%.64s> where <%s> was expected", name,
+			    s_roots[r->doc]);
 		return;
 	}
 	if (r->field != F_NONE)
@@ -518,8 +524,10 @@ report(const struct reader *r, const char *text, size_t len)
 
 	if (strcmp(r->root, "Error") == 0 &&
 	    s3xml_parse_error(text, len, &e) == 0)
-		err_set(EX_UNAVAILABLE, "S3 sent an error instead of <%s>: "
-		    "%s: %s", s_roots[r->doc], e.code, e.message);
+		err_set(EX_UNAVAILABLE,
+		    "S3 sent an error instead of <%s>: "
+		    "%s: %s",
+		    s_roots[r->doc], e.code, e.message);
 	else
 		err_set(EX_UNAVAILABLE, "%s", r->why);
 }
@@ -575,7 +583,8 @@ finish_versions(struct reader *r)
 		free(vs->next_version_id_marker);
 		vs->next_key_marker = vs->next_version_id_marker = NULL;
 	} else if (vs->next_key_marker == NULL) {
-		snprintf(r->why, sizeof(r->why), "S3 sent a truncated "
+		snprintf(r->why, sizeof(r->why),
+		    "S3 sent a truncated "
 		    "ListVersionsResult without a NextKeyMarker");
 		return (-1);
 	}
@@ -603,8 +612,7 @@ bad:
  * OUT with s3xml_versions_free (NULL or an emptied OUT: nothing).
  */
 int
-s3xml_parse_versions(const char *text, size_t len,
-    struct s3xml_versions *out)
+s3xml_parse_versions(const char *text, size_t len, struct s3xml_versions *out)
 {
 	struct reader r;
 
@@ -669,8 +677,10 @@ xml_char_len(const unsigned char *s)
 	size_t n, i;
 
 	if (s[0] < 0x80)
-		return (s[0] >= 0x20 || s[0] == '\t' || s[0] == '\n' ||
-		    s[0] == '\r' ? 1 : 0);
+		return (
+		    s[0] >= 0x20 || s[0] == '\t' || s[0] == '\n' || s[0] == '\r'
+		        ? 1
+		        : 0);
 	if (s[0] >= 0xC2 && s[0] <= 0xDF) {
 		n = 2;
 		c = s[0] & 0x1F;
@@ -690,8 +700,8 @@ xml_char_len(const unsigned char *s)
 	}
 	/* Overlong forms, surrogates, beyond U+10FFFF, the two non-Chars. */
 	if ((n == 3 && c < 0x800) || (n == 4 && c < 0x10000) ||
-	    (c >= 0xD800 && c <= 0xDFFF) || c > 0x10FFFF ||
-	    c == 0xFFFE || c == 0xFFFF)
+	    (c >= 0xD800 && c <= 0xDFFF) || c > 0x10FFFF || c == 0xFFFE ||
+	    c == 0xFFFF)
 		return (0);
 	return (n);
 }
@@ -701,14 +711,22 @@ static const char *
 reference(unsigned char c)
 {
 	switch (c) {
-	case '&': return ("&amp;");
-	case '<': return ("&lt;");
-	case '>': return ("&gt;");
-	case '"': return ("&quot;");
-	case '\'': return ("&apos;");
-	case '\t': return ("&#9;");
-	case '\n': return ("&#10;");
-	default: return ("&#13;"); /* '\r' */
+	case '&':
+		return ("&amp;");
+	case '<':
+		return ("&lt;");
+	case '>':
+		return ("&gt;");
+	case '"':
+		return ("&quot;");
+	case '\'':
+		return ("&apos;");
+	case '\t':
+		return ("&#9;");
+	case '\n':
+		return ("&#10;");
+	default:
+		return ("&#13;"); /* '\r' */
 	}
 }
 
@@ -731,8 +749,10 @@ s3xml_escape(struct buf *b, const char *s)
 	/* Check the whole string first, so a refusal appends nothing. */
 	for (i = 0; p[i] != '\0'; i += n) {
 		if ((n = xml_char_len(p + i)) == 0) {
-			err_set(EX_DATAERR, "key has byte 0x%02x at offset "
-			    "%zu, which XML 1.0 cannot carry", p[i], i);
+			err_set(EX_DATAERR,
+			    "key has byte 0x%02x at offset "
+			    "%zu, which XML 1.0 cannot carry",
+			    p[i], i);
 			return (-1);
 		}
 	}
@@ -757,7 +777,7 @@ done:
 		if (b->data != NULL)
 			b->data[start] = '\0';
 		err_set(EX_SOFTWARE, "out of memory or request too large "
-		    "escaping a key");
+		                     "escaping a key");
 	}
 	return (rc);
 }

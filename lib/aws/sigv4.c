@@ -44,6 +44,7 @@ static struct {
 
 /* RFC 3986's unreserved bytes: A-Z a-z 0-9 - _ . ~ (a table, since this
  * runs for every byte of every signed path and query). */
+/* clang-format off */
 static const unsigned char s_unreserved[256] = {
     ['-'] = 1, ['.'] = 1, ['_'] = 1, ['~'] = 1,
     ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1,
@@ -58,6 +59,7 @@ static const unsigned char s_unreserved[256] = {
     ['m'] = 1, ['n'] = 1, ['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1,
     ['s'] = 1, ['t'] = 1, ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1,
     ['y'] = 1, ['z'] = 1};
+/* clang-format on */
 
 int
 sigv4_uri_encode(struct buf *b, const char *s, size_t n, int keep_slash)
@@ -96,9 +98,11 @@ uri_decode(char *s, size_t n)
 	size_t i, j;
 
 	for (i = j = 0; i < n; i++, j++) {
-		if (s[i] == '%' && i + 2 < n && digest_hex_value(s[i + 1]) >= 0 &&
+		if (s[i] == '%' && i + 2 < n &&
+		    digest_hex_value(s[i + 1]) >= 0 &&
 		    digest_hex_value(s[i + 2]) >= 0) {
-			s[j] = (char)(digest_hex_value(s[i + 1]) * 16 + digest_hex_value(s[i + 2]));
+			s[j] = (char)(digest_hex_value(s[i + 1]) * 16 +
+			              digest_hex_value(s[i + 2]));
 			i += 2;
 		} else {
 			s[j] = s[i];
@@ -131,8 +135,8 @@ canonical_uri(struct buf *b, const char *path, int normalize)
 	int rc = -1;
 
 	if (!normalize || plen == 0)
-		return (sigv4_uri_encode(b, plen ? path : "/", plen ? plen : 1,
-		    1));
+		return (
+		    sigv4_uri_encode(b, plen ? path : "/", plen ? plen : 1, 1));
 	/* Split on '/', dropping empty and "." segments, popping on "..". */
 	if ((seg = calloc(plen, sizeof(*seg))) == NULL ||
 	    (seglen = calloc(plen, sizeof(*seglen))) == NULL)
@@ -191,8 +195,8 @@ params_free(struct param *p, size_t n)
  * and value is decoded, then encoded strictly.  Returns the array (sorted
  * for the canonical form) in *OUT and its length in *N. */
 static int
-parse_query(const char *query, const struct sigv4_header *extra,
-    size_t nextra, struct param **out, size_t *n)
+parse_query(const char *query, const struct sigv4_header *extra, size_t nextra,
+    struct param **out, size_t *n)
 {
 	struct param *p;
 	size_t cap = nextra + 1, np = 0, i, nlen, vlen;
@@ -473,12 +477,12 @@ canonical_request(const struct sigv4_request *req, const struct canon *c,
 {
 	const char *query = c->query.len > 0 ? c->query.data : "";
 
-	if (add_line(cr, req->method) ||         /* HTTPRequestMethod */
-	    add_line(cr, c->uri.data) ||         /* CanonicalURI */
-	    add_line(cr, query) ||               /* CanonicalQueryString */
-	    buf_addstr(cr, c->headers.data) ||   /* CanonicalHeaders */
-	    add_line(cr, c->names.data) ||       /* SignedHeaders */
-	    buf_addstr(cr, req->payload_hash))   /* HashedPayload */
+	if (add_line(cr, req->method) ||       /* HTTPRequestMethod */
+	    add_line(cr, c->uri.data) ||       /* CanonicalURI */
+	    add_line(cr, query) ||             /* CanonicalQueryString */
+	    buf_addstr(cr, c->headers.data) || /* CanonicalHeaders */
+	    add_line(cr, c->names.data) ||     /* SignedHeaders */
+	    buf_addstr(cr, req->payload_hash)) /* HashedPayload */
 		return (-1);
 	return (0);
 }
@@ -492,10 +496,10 @@ string_to_sign(const char *amz_date, const char *credscope,
 	char crhash[65];
 
 	if (digest_sha256_hex(cr->data, cr->len, crhash) ||
-	    add_line(sts, ALGORITHM) ||     /* Algorithm */
-	    add_line(sts, amz_date) ||      /* RequestDateTime */
-	    add_line(sts, credscope) ||     /* CredentialScope */
-	    buf_addstr(sts, crhash))        /* HashedCanonicalRequest */
+	    add_line(sts, ALGORITHM) || /* Algorithm */
+	    add_line(sts, amz_date) ||  /* RequestDateTime */
+	    add_line(sts, credscope) || /* CredentialScope */
+	    buf_addstr(sts, crhash))    /* HashedCanonicalRequest */
 		return (-1);
 	return (0);
 }
@@ -581,10 +585,10 @@ sigv4_sign_headers(const struct sigv4_credentials *creds,
 		goto done;
 	/* The headers signing adds come first in OUT, then Authorization. */
 	sign_token = creds->session_token != NULL &&
-	    !(req->flags & SIGV4_TOKEN_UNSIGNED);
+	             !(req->flags & SIGV4_TOKEN_UNSIGNED);
 	if (add_header(out, "X-Amz-Date", out->amz_date) ||
-	    (sign_token &&
-	        add_header(out, "X-Amz-Security-Token", creds->session_token)) ||
+	    (sign_token && add_header(out, "X-Amz-Security-Token",
+	                       creds->session_token)) ||
 	    ((req->flags & SIGV4_CONTENT_SHA256) &&
 	        add_header(out, "X-Amz-Content-SHA256", req->payload_hash)))
 		goto done;
@@ -654,7 +658,7 @@ sigv4_sign_query(const struct sigv4_credentials *creds,
 	snprintf(exp, sizeof(exp), "%u", expires);
 	/* The X-Amz-* parameters, in the order botocore sends them. */
 	sign_token = creds->session_token != NULL &&
-	    !(req->flags & SIGV4_TOKEN_UNSIGNED);
+	             !(req->flags & SIGV4_TOKEN_UNSIGNED);
 	x[nx++] = (struct sigv4_header){"X-Amz-Algorithm", ALGORITHM};
 	x[nx++] = (struct sigv4_header){"X-Amz-Credential", credential};
 	x[nx++] = (struct sigv4_header){"X-Amz-Date", out->amz_date};

@@ -13,12 +13,12 @@
 #include "msgstream.h"
 #include "sse.h"
 
-#define ERROR_KEEP ((size_t)64 << 10)      /* an error answer's bytes kept */
-#define MESSAGE_MAX ((size_t)16 << 20)     /* a reply's content */
-#define SSE_EVENT_MAX ((size_t)4 << 20)    /* one event */
-#define RESULTS_MAX ((size_t)512 << 20)    /* a batch's results */
+#define ERROR_KEEP ((size_t)64 << 10)   /* an error answer's bytes kept */
+#define MESSAGE_MAX ((size_t)16 << 20)  /* a reply's content */
+#define SSE_EVENT_MAX ((size_t)4 << 20) /* one event */
+#define RESULTS_MAX ((size_t)512 << 20) /* a batch's results */
 #define DEFAULT_TIMEOUT_MS (10L * 60 * 1000)
-#define TEXT_MAX ((size_t)64 << 10)        /* a URL or header built here */
+#define TEXT_MAX ((size_t)64 << 10) /* a URL or header built here */
 
 static char *
 env_dup(const char *name)
@@ -83,10 +83,10 @@ struct call {
 	int stream;
 	struct sse_parser *sse;
 	struct msgstream *ms;
-	struct buf kept;       /* the first bytes of the body: error JSON */
-	long long started_ms;  /* of the attempt */
-	long long shown_ms;    /* last progress line */
-	size_t received;       /* bytes of this attempt */
+	struct buf kept;      /* the first bytes of the body: error JSON */
+	long long started_ms; /* of the attempt */
+	long long shown_ms;   /* last progress line */
+	size_t received;      /* bytes of this attempt */
 	int progress_shown;
 };
 
@@ -166,8 +166,8 @@ prepare(struct http_request *http)
 
 /* The error an answer (or a stream) carries: type and message. */
 static void
-answer_error(const struct call *c, const struct http_response *resp,
-    char *type, size_t tsize, char *msg, size_t msize)
+answer_error(const struct call *c, const struct http_response *resp, char *type,
+    size_t tsize, char *msg, size_t msize)
 {
 	cJSON *doc = NULL;
 	const cJSON *e;
@@ -195,18 +195,18 @@ static int
 spend_limit(const char *type, const char *msg)
 {
 	return (strcmp(type, "rate_limit_error") == 0 &&
-	    (strstr(msg, "spend limit") != NULL ||
-	        strstr(msg, "credit balance") != NULL));
+	        (strstr(msg, "spend limit") != NULL ||
+	            strstr(msg, "credit balance") != NULL));
 }
 
 static int
 retryable_type(const char *type)
 {
 	return (strcmp(type, "overloaded_error") == 0 ||
-	    strcmp(type, "api_error") == 0 ||
-	    strcmp(type, "rate_limit_error") == 0 ||
-	    strcmp(type, "timeout_error") == 0 ||
-	    strcmp(type, "stream_error") == 0);
+	        strcmp(type, "api_error") == 0 ||
+	        strcmp(type, "rate_limit_error") == 0 ||
+	        strcmp(type, "timeout_error") == 0 ||
+	        strcmp(type, "stream_error") == 0);
 }
 
 static enum http_verdict
@@ -294,39 +294,43 @@ report(struct call *c, const struct http_response *resp, const char *what)
 	if (resp->aborted && c->sse != NULL && sse_error(c->sse)[0] != '\0') {
 		snprintf(a->error_type, sizeof(a->error_type), "%s",
 		    "stream_error");
-		err_set(EX_UNAVAILABLE, "Claude %s: the event stream was "
-		                        "refused: %s (after %d attempt%s)",
+		err_set(EX_UNAVAILABLE,
+		    "Claude %s: the event stream was "
+		    "refused: %s (after %d attempt%s)",
 		    what, sse_error(c->sse), resp->attempts,
 		    resp->attempts == 1 ? "" : "s");
 	} else if (type[0] != '\0' && resp->aborted) {
 		err_set(error_class(type, 0, msg),
 		    "Claude %s: %s in the stream: %.300s (after %d attempt%s)",
-		    what, type, msg, resp->attempts, resp->attempts == 1 ? "" : "s");
+		    what, type, msg, resp->attempts,
+		    resp->attempts == 1 ? "" : "s");
 	} else if (resp->transport_error) {
 		snprintf(a->error_type, sizeof(a->error_type), "%s",
 		    "connection_error");
-		err_set(EX_UNAVAILABLE, "Claude %s: %s (after %d attempt%s)", what,
-		    resp->error, resp->attempts, resp->attempts == 1 ? "" : "s");
+		err_set(EX_UNAVAILABLE, "Claude %s: %s (after %d attempt%s)",
+		    what, resp->error, resp->attempts,
+		    resp->attempts == 1 ? "" : "s");
 	} else if (resp->status >= 200 && resp->status < 300) {
 		snprintf(a->error_type, sizeof(a->error_type), "%s",
 		    "stream_error");
-		err_set(EX_UNAVAILABLE, "Claude %s: the stream ended before the "
-		                        "message did (after %d attempt%s)",
+		err_set(EX_UNAVAILABLE,
+		    "Claude %s: the stream ended before the "
+		    "message did (after %d attempt%s)",
 		    what, resp->attempts, resp->attempts == 1 ? "" : "s");
 	} else {
 		err_set(error_class(type, resp->status, msg),
 		    "Claude %s: HTTP %ld %s: %.300s (after %d attempt%s)", what,
 		    resp->status, type[0] ? type : "error",
-		    msg[0] ? msg : "no message", resp->attempts, resp->attempts == 1 ? "" : "s");
+		    msg[0] ? msg : "no message", resp->attempts,
+		    resp->attempts == 1 ? "" : "s");
 	}
 }
 
 /* Send METHOD URL with BODY (NULL for none).  Returns 0 with a 2xx answer
  * in RESP, or -1 after err_set. */
 static int
-send_call(struct call *c, const char *method, const char *url,
-    const char *body, size_t max, struct http_response *resp,
-    const char *what)
+send_call(struct call *c, const char *method, const char *url, const char *body,
+    size_t max, struct http_response *resp, const char *what)
 {
 	struct anthropic *a = c->a;
 	struct http_retry policy = {a->max_attempts, 500, 8000, prepare,
@@ -377,7 +381,8 @@ send_call(struct call *c, const char *method, const char *url,
 		char *rid = http_response_header(resp, "request-id");
 
 		if (rid != NULL) {
-			snprintf(a->request_id, sizeof(a->request_id), "%s", rid);
+			snprintf(a->request_id, sizeof(a->request_id), "%s",
+			    rid);
 			free(rid);
 		}
 	}
@@ -425,8 +430,10 @@ answer_json(const struct http_response *resp, const char *what)
 		doc = cJSON_ParseWithLength(resp->body.data, resp->body.len);
 	if (!cJSON_IsObject(doc)) {
 		cJSON_Delete(doc);
-		err_set(EX_UNAVAILABLE, "Claude %s: the answer is not a JSON "
-		                        "object", what);
+		err_set(EX_UNAVAILABLE,
+		    "Claude %s: the answer is not a JSON "
+		    "object",
+		    what);
 		return (NULL);
 	}
 	return (doc);
@@ -500,8 +507,7 @@ done:
 }
 
 int
-anthropic_batch_create(struct anthropic *a, const cJSON *requests,
-    cJSON **out)
+anthropic_batch_create(struct anthropic *a, const cJSON *requests, cJSON **out)
 {
 	cJSON *body = cJSON_CreateObject();
 	struct buf url;
@@ -510,7 +516,8 @@ anthropic_batch_create(struct anthropic *a, const cJSON *requests,
 	buf_init(&url, TEXT_MAX);
 	if (body == NULL ||
 	    buf_printf(&url, "%s/v1/messages/batches", a->base) ||
-	    !cJSON_AddItemReferenceToObject(body, "requests", (cJSON *)requests)) {
+	    !cJSON_AddItemReferenceToObject(body, "requests",
+	        (cJSON *)requests)) {
 		err_set(EX_SOFTWARE, "out of memory");
 	} else {
 		rc = json_call(a, "POST", url.data, body, MESSAGE_MAX, out,
@@ -575,11 +582,12 @@ anthropic_batch_results(struct anthropic *a, const char *url,
 	call_init(&c, a, 0);
 	/* The key goes only where the API itself lives. */
 	if (strncmp(url, a->base, blen) != 0 || url[blen] != '/') {
-		err_set(EX_UNAVAILABLE, "Claude batch: results_url is not on %s",
-		    a->base);
+		err_set(EX_UNAVAILABLE,
+		    "Claude batch: results_url is not on %s", a->base);
 		goto done;
 	}
-	if (send_call(&c, "GET", url, NULL, RESULTS_MAX, &resp, "batch results"))
+	if (send_call(&c, "GET", url, NULL, RESULTS_MAX, &resp,
+	        "batch results"))
 		goto done;
 	p = resp.body.data ? resp.body.data : "";
 	end = p + resp.body.len;
@@ -588,7 +596,8 @@ anthropic_batch_results(struct anthropic *a, const char *url,
 			nl = end;
 		if (nl == p || (nl - p == 1 && *p == '\r'))
 			continue;
-		if ((line = cJSON_ParseWithLength(p, (size_t)(nl - p))) == NULL) {
+		if ((line = cJSON_ParseWithLength(p, (size_t)(nl - p))) ==
+		    NULL) {
 			err_set(EX_UNAVAILABLE, "Claude batch results: a line "
 			                        "is not JSON");
 			goto done;

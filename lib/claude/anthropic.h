@@ -28,19 +28,19 @@
 #define ANTHROPIC_DEFAULT_BASE "https://api.anthropic.com"
 
 struct anthropic {
-	char *base;       /* without a trailing '/' */
-	char *api_key;    /* x-api-key, or NULL */
-	char *auth_token; /* Authorization: Bearer, or NULL */
-	int max_attempts; /* CSC_MAX_ATTEMPTS, default 5 */
-	long timeout_ms;  /* one attempt, CSC_TIMEOUT_MS, default 10 min */
-	int progress;     /* report streaming progress on stderr */
+	char *base;           /* without a trailing '/' */
+	char *api_key;        /* x-api-key, or NULL */
+	char *auth_token;     /* Authorization: Bearer, or NULL */
+	int max_attempts;     /* CSC_MAX_ATTEMPTS, default 5 */
+	long timeout_ms;      /* one attempt, CSC_TIMEOUT_MS, default 10 min */
+	int progress;         /* report streaming progress on stderr */
 	char request_id[128]; /* of the last answer, "" if none */
 	/* The last failed call, for callers that handle a failure by kind
 	 * rather than by its message: */
-	char error_type[64];   /* error.type, "" if none */
-	long error_status;     /* the HTTP status of an error answer; 0 for
+	char error_type[64];  /* error.type, "" if none */
+	long error_status;    /* the HTTP status of an error answer; 0 for
 	                        * transport and stream failures, or none */
-	char error_param[64];  /* the request parameter a 400's error.message
+	char error_param[64]; /* the request parameter a 400's error.message
 	                        * starts with, in the API's "PARAM: problem"
 	                        * form ("output_config.format" of
 	                        * "output_config.format: Extra inputs are not

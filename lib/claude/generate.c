@@ -8,8 +8,12 @@
 #include "jsonio.h"
 
 const char *const generate_files[GENERATE_NFILES] = {
-	"backend_service.py", "api_routes.py", "database_schema.sql",
-	"config.yaml", "requirements.txt", "README.md",
+    "backend_service.py",
+    "api_routes.py",
+    "database_schema.sql",
+    "config.yaml",
+    "requirements.txt",
+    "README.md",
 };
 
 cJSON *
@@ -47,9 +51,10 @@ user_text(const cJSON *service_data)
 	struct buf b;
 
 	buf_init(&b, (size_t)1 << 20);
-	if (sd != NULL &&
-	    buf_printf(&b, "Write the six files for this service.\n\n"
-	                   "service_data:\n%s\n", sd) == 0)
+	if (sd != NULL && buf_printf(&b,
+	                      "Write the six files for this service.\n\n"
+	                      "service_data:\n%s\n",
+	                      sd) == 0)
 		text = buf_detach(&b);
 	buf_free(&b);
 	cJSON_free(sd);
@@ -57,8 +62,7 @@ user_text(const cJSON *service_data)
 }
 
 cJSON *
-generate_request(const struct generate_config *cfg,
-    const cJSON *service_data)
+generate_request(const struct generate_config *cfg, const cJSON *service_data)
 {
 	cJSON *r = cJSON_CreateObject(), *sys, *blk, *msgs, *msg, *schema;
 	cJSON *oc, *fmt, *tools, *tool, *choice;
@@ -67,15 +71,17 @@ generate_request(const struct generate_config *cfg,
 	schema = generate_schema();
 	if (r == NULL || text == NULL || schema == NULL ||
 	    !cJSON_AddStringToObject(r, "model", cfg->model) ||
-	    !cJSON_AddNumberToObject(r, "max_tokens", (double)cfg->max_tokens) ||
+	    !cJSON_AddNumberToObject(r, "max_tokens",
+	        (double)cfg->max_tokens) ||
 	    (sys = cJSON_AddArrayToObject(r, "system")) == NULL ||
 	    (blk = cJSON_CreateObject()) == NULL ||
 	    !cJSON_AddItemToArray(sys, blk) ||
 	    !cJSON_AddStringToObject(blk, "type", "text") ||
 	    !cJSON_AddStringToObject(blk, "text", cfg->system_prompt) ||
 	    /* The prompt is the same for every service: cache it. */
-	    !cJSON_AddStringToObject(cJSON_AddObjectToObject(blk, "cache_control"),
-	        "type", "ephemeral") ||
+	    !cJSON_AddStringToObject(
+	        cJSON_AddObjectToObject(blk, "cache_control"), "type",
+	        "ephemeral") ||
 	    (msgs = cJSON_AddArrayToObject(r, "messages")) == NULL ||
 	    (msg = cJSON_CreateObject()) == NULL ||
 	    !cJSON_AddItemToArray(msgs, msg) ||
@@ -92,12 +98,14 @@ generate_request(const struct generate_config *cfg,
 		    !cJSON_AddItemToObject(tool, "input_schema", schema))
 			goto fail;
 		schema = NULL;
-		if ((choice = cJSON_AddObjectToObject(r, "tool_choice")) == NULL ||
+		if ((choice = cJSON_AddObjectToObject(r, "tool_choice")) ==
+		        NULL ||
 		    !cJSON_AddStringToObject(choice, "type", "tool") ||
 		    !cJSON_AddStringToObject(choice, "name", GENERATE_TOOL))
 			goto fail;
 	} else {
-		if ((oc = cJSON_AddObjectToObject(r, "output_config")) == NULL ||
+		if ((oc = cJSON_AddObjectToObject(r, "output_config")) ==
+		        NULL ||
 		    (fmt = cJSON_AddObjectToObject(oc, "format")) == NULL ||
 		    !cJSON_AddStringToObject(fmt, "type", "json_schema") ||
 		    !cJSON_AddItemToObject(fmt, "schema", schema))
@@ -120,7 +128,8 @@ fail:
 static cJSON *
 reply_object(const cJSON *message, int tool)
 {
-	const cJSON *content = cJSON_GetObjectItemCaseSensitive(message, "content");
+	const cJSON *content = cJSON_GetObjectItemCaseSensitive(message,
+	    "content");
 	const cJSON *blk;
 	struct buf text;
 	cJSON *obj = NULL;
@@ -137,7 +146,9 @@ reply_object(const cJSON *message, int tool)
 
 			if (name != NULL && strcmp(name, GENERATE_TOOL) == 0) {
 				obj = cJSON_Duplicate(
-				    cJSON_GetObjectItemCaseSensitive(blk, "input"), 1);
+				    cJSON_GetObjectItemCaseSensitive(blk,
+				        "input"),
+				    1);
 				found = 1;
 				break;
 			}
@@ -145,8 +156,10 @@ reply_object(const cJSON *message, int tool)
 		           jsonio_string(blk, "text") != NULL) {
 			found = 1;
 			if (buf_addstr(&text, jsonio_string(blk, "text"))) {
-				err_set(EX_UNAVAILABLE, "Claude's reply is larger than "
-				                        "%zu bytes", text.cap);
+				err_set(EX_UNAVAILABLE,
+				    "Claude's reply is larger than "
+				    "%zu bytes",
+				    text.cap);
 				goto done;
 			}
 		}
@@ -157,10 +170,12 @@ reply_object(const cJSON *message, int tool)
 		goto done;
 	}
 	if (!tool) {
-		obj = cJSON_ParseWithLength(text.data ? text.data : "", text.len);
+		obj = cJSON_ParseWithLength(text.data ? text.data : "",
+		    text.len);
 		if (obj == NULL)
-			err_set(EX_UNAVAILABLE, "Claude's reply is not the JSON "
-			                        "the schema asks for");
+			err_set(EX_UNAVAILABLE,
+			    "Claude's reply is not the JSON "
+			    "the schema asks for");
 	}
 	if (obj != NULL && !cJSON_IsObject(obj)) {
 		cJSON_Delete(obj);
@@ -189,24 +204,27 @@ check_stop(const cJSON *message)
 {
 	const char *stop = jsonio_string(message, "stop_reason");
 	const cJSON *usage = cJSON_GetObjectItemCaseSensitive(message, "usage");
-	const cJSON *out = cJSON_GetObjectItemCaseSensitive(usage, "output_tokens");
+	const cJSON *out = cJSON_GetObjectItemCaseSensitive(usage,
+	    "output_tokens");
 	const char *why;
 
 	if (stop == NULL)
 		return (0);
 	if (strcmp(stop, "max_tokens") == 0) {
-		err_set(EX_UNAVAILABLE, "Claude stopped at max_tokens (%.0f output "
-		                        "tokens): the bundle is cut short; raise "
-		                        "CSC_MAX_TOKENS",
+		err_set(EX_UNAVAILABLE,
+		    "Claude stopped at max_tokens (%.0f output "
+		    "tokens): the bundle is cut short; raise "
+		    "CSC_MAX_TOKENS",
 		    cJSON_IsNumber(out) ? out->valuedouble : 0.0);
 		return (-1);
 	}
 	if (strcmp(stop, "refusal") == 0) {
-		why = jsonio_string(cJSON_GetObjectItemCaseSensitive(message,
-		                        "stop_details"),
+		why = jsonio_string(
+		    cJSON_GetObjectItemCaseSensitive(message, "stop_details"),
 		    "explanation");
-		err_set(EX_UNAVAILABLE, "Claude refused to write this bundle "
-		                        "(stop_reason refusal)%s%.200s",
+		err_set(EX_UNAVAILABLE,
+		    "Claude refused to write this bundle "
+		    "(stop_reason refusal)%s%.200s",
 		    why ? ": " : "", why ? why : "");
 		return (-1);
 	}
@@ -225,8 +243,10 @@ generate_files_of(const cJSON *message, int tool)
 		return (NULL);
 	cJSON_ArrayForEach(m, obj) {
 		if (m->string == NULL || !is_file_name(m->string)) {
-			err_set(EX_UNAVAILABLE, "Claude's bundle has an unexpected "
-			                        "file '%.64s'", m->string ? m->string : "");
+			err_set(EX_UNAVAILABLE,
+			    "Claude's bundle has an unexpected "
+			    "file '%.64s'",
+			    m->string ? m->string : "");
 			goto fail;
 		}
 	}
@@ -237,13 +257,17 @@ generate_files_of(const cJSON *message, int tool)
 		content = cJSON_IsString(m) ? m->valuestring : NULL;
 		if (content == NULL || (len = strlen(content)) == 0) {
 			err_set(EX_UNAVAILABLE, "Claude's bundle lacks %s%s",
-			    generate_files[i], m != NULL ? " (empty or not text)" : "");
+			    generate_files[i],
+			    m != NULL ? " (empty or not text)" : "");
 			goto fail;
 		}
-		if (len > GENERATE_FILE_MAX || (total += len) > GENERATE_TOTAL_MAX) {
-			err_set(EX_UNAVAILABLE, "Claude's %s is over the size limit "
-			                        "(%zu bytes a file, %zu in all)",
-			    generate_files[i], GENERATE_FILE_MAX, GENERATE_TOTAL_MAX);
+		if (len > GENERATE_FILE_MAX ||
+		    (total += len) > GENERATE_TOTAL_MAX) {
+			err_set(EX_UNAVAILABLE,
+			    "Claude's %s is over the size limit "
+			    "(%zu bytes a file, %zu in all)",
+			    generate_files[i], GENERATE_FILE_MAX,
+			    GENERATE_TOTAL_MAX);
 			goto fail;
 		}
 		if ((f = cJSON_CreateObject()) == NULL ||
@@ -275,7 +299,8 @@ number(const cJSON *obj, const char *name)
 static const cJSON *
 price_of(const cJSON *prices, const char *model)
 {
-	const cJSON *models = cJSON_GetObjectItemCaseSensitive(prices, "models");
+	const cJSON *models = cJSON_GetObjectItemCaseSensitive(prices,
+	    "models");
 	const cJSON *m, *best = NULL;
 	size_t n, best_n = 0;
 
@@ -297,7 +322,8 @@ generate_cost(const cJSON *prices, const char *model, const cJSON *usage,
     int batch, double *out)
 {
 	const cJSON *p = model ? price_of(prices, model) : NULL;
-	const cJSON *cc = cJSON_GetObjectItemCaseSensitive(usage, "cache_creation");
+	const cJSON *cc = cJSON_GetObjectItemCaseSensitive(usage,
+	    "cache_creation");
 	double w5, w1h, cost, discount;
 
 	*out = 0;
@@ -312,9 +338,11 @@ generate_cost(const cJSON *prices, const char *model, const cJSON *usage,
 		w1h = number(cc, "ephemeral_1h_input_tokens");
 	}
 	cost = number(usage, "input_tokens") * number(p, "input") +
-	    number(usage, "output_tokens") * number(p, "output") +
-	    w5 * number(p, "cache_write_5m") + w1h * number(p, "cache_write_1h") +
-	    number(usage, "cache_read_input_tokens") * number(p, "cache_read");
+	       number(usage, "output_tokens") * number(p, "output") +
+	       w5 * number(p, "cache_write_5m") +
+	       w1h * number(p, "cache_write_1h") +
+	       number(usage, "cache_read_input_tokens") *
+	           number(p, "cache_read");
 	cost /= 1e6;
 	discount = number(prices, "batch_discount");
 	if (batch && discount > 0 && discount < 1)

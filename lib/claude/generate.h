@@ -9,8 +9,8 @@
 #include <cjson/cJSON.h>
 
 #define GENERATE_NFILES 6
-#define GENERATE_FILE_MAX ((size_t)512 << 10)   /* one file */
-#define GENERATE_TOTAL_MAX ((size_t)2 << 20)    /* the bundle */
+#define GENERATE_FILE_MAX ((size_t)512 << 10) /* one file */
+#define GENERATE_TOTAL_MAX ((size_t)2 << 20)  /* the bundle */
 #define GENERATE_TOOL "write_bundle"
 
 /* The six files, in the order they are written out. */

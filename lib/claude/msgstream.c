@@ -34,19 +34,19 @@ enum kind {
 };
 
 struct msgstream {
-	size_t max;                /* content bytes allowed in total */
-	size_t used;               /* content bytes taken so far */
+	size_t max;  /* content bytes allowed in total */
+	size_t used; /* content bytes taken so far */
 	enum msgstream_state state;
-	cJSON *msg;                /* NULL before message_start */
-	cJSON *content;            /* msg's "content" array */
-	cJSON *block;              /* the open block, in content, or NULL */
-	enum kind kind;            /* the open block's */
-	int index;                 /* the open block's index, or the next's */
-	struct buf acc;            /* the open block's joined deltas */
-	int bad_input;             /* 1 + a tool block whose input is cut */
+	cJSON *msg;     /* NULL before message_start */
+	cJSON *content; /* msg's "content" array */
+	cJSON *block;   /* the open block, in content, or NULL */
+	enum kind kind; /* the open block's */
+	int index;      /* the open block's index, or the next's */
+	struct buf acc; /* the open block's joined deltas */
+	int bad_input;  /* 1 + a tool block whose input is cut */
 	long output_tokens;
-	char etype[64];            /* msgstream_error_type */
-	char emsg[1024];           /* msgstream_error_message */
+	char etype[64];  /* msgstream_error_type */
+	char emsg[1024]; /* msgstream_error_message */
 };
 
 /* broken(m, fmt, ...): the stream is malformed; say how. */
@@ -107,7 +107,7 @@ parse_object(const char *text, size_t len)
 	if (j == NULL)
 		return (NULL);
 	while (end < text + len &&
-	    (*end == ' ' || *end == '\t' || *end == '\n' || *end == '\r'))
+	       (*end == ' ' || *end == '\t' || *end == '\n' || *end == '\r'))
 		end++;
 	if (end != text + len || !cJSON_IsObject(j)) {
 		cJSON_Delete(j);
@@ -209,20 +209,26 @@ on_block_start(struct msgstream *m, cJSON *ev, size_t len)
 	if (get_index(m, ev, "content_block_start", &i))
 		return;
 	if (m->block != NULL) {
-		broken(m, "content_block_start for block %d, but block %d is "
-		    "open", i, m->index);
+		broken(m,
+		    "content_block_start for block %d, but block %d is "
+		    "open",
+		    i, m->index);
 		return;
 	}
 	if (i != m->index) {
-		broken(m, "content_block_start for block %d, but block %d "
-		    "comes next", i, m->index);
+		broken(m,
+		    "content_block_start for block %d, but block %d "
+		    "comes next",
+		    i, m->index);
 		return;
 	}
 	cb = cJSON_GetObjectItemCaseSensitive(ev, "content_block");
 	type = cJSON_GetObjectItemCaseSensitive(cb, "type");
 	if (!cJSON_IsObject(cb) || !cJSON_IsString(type)) {
-		broken(m, "content_block_start for block %d without a typed "
-		    "content_block", i);
+		broken(m,
+		    "content_block_start for block %d without a typed "
+		    "content_block",
+		    i);
 		return;
 	}
 	if (take(m, len, "content_block_start"))
@@ -236,8 +242,8 @@ on_block_start(struct msgstream *m, cJSON *ev, size_t len)
 		m->kind = K_THINKING;
 		init = cJSON_GetObjectItemCaseSensitive(cb, "thinking");
 	} else if (strcmp(type->valuestring, "tool_use") == 0 ||
-	    strcmp(type->valuestring, "server_tool_use") == 0 ||
-	    strcmp(type->valuestring, "mcp_tool_use") == 0)
+	           strcmp(type->valuestring, "server_tool_use") == 0 ||
+	           strcmp(type->valuestring, "mcp_tool_use") == 0)
 		m->kind = K_TOOL;
 	else
 		m->kind = K_OTHER;
@@ -256,10 +262,10 @@ static const struct {
 	const char *field;
 	enum kind kind;
 } s_deltas[] = {
-	{"text_delta", "text", K_TEXT},
-	{"thinking_delta", "thinking", K_THINKING},
-	{"signature_delta", "signature", K_THINKING},
-	{"input_json_delta", "partial_json", K_TOOL},
+    {"text_delta", "text", K_TEXT},
+    {"thinking_delta", "thinking", K_THINKING},
+    {"signature_delta", "signature", K_THINKING},
+    {"input_json_delta", "partial_json", K_TOOL},
 };
 
 static void
@@ -274,8 +280,10 @@ on_block_delta(struct msgstream *m, cJSON *ev, size_t len)
 	delta = cJSON_GetObjectItemCaseSensitive(ev, "delta");
 	type = cJSON_GetObjectItemCaseSensitive(delta, "type");
 	if (!cJSON_IsObject(delta) || !cJSON_IsString(type)) {
-		broken(m, "content_block_delta for block %d without a typed "
-		    "delta", m->index);
+		broken(m,
+		    "content_block_delta for block %d without a typed "
+		    "delta",
+		    m->index);
 		return;
 	}
 	for (d = 0; d < sizeof(s_deltas) / sizeof(s_deltas[0]); d++)
@@ -286,8 +294,10 @@ on_block_delta(struct msgstream *m, cJSON *ev, size_t len)
 	if (d == sizeof(s_deltas) / sizeof(s_deltas[0]) || m->kind == K_OTHER)
 		return;
 	if (s_deltas[d].kind != m->kind) {
-		broken(m, "content_block_delta: %s for block %d, which cannot "
-		    "take it", s_deltas[d].type, m->index);
+		broken(m,
+		    "content_block_delta: %s for block %d, which cannot "
+		    "take it",
+		    s_deltas[d].type, m->index);
 		return;
 	}
 	piece = cJSON_GetObjectItemCaseSensitive(delta, s_deltas[d].field);
@@ -302,7 +312,7 @@ on_block_delta(struct msgstream *m, cJSON *ev, size_t len)
 	/* the signature comes whole, and replaces (as the SDKs do) */
 	if (strcmp(s_deltas[d].field, "signature") == 0) {
 		if (jsonio_set(m->block, "signature",
-		    cJSON_CreateString(piece->valuestring)))
+		        cJSON_CreateString(piece->valuestring)))
 			broken(m, "out of memory");
 		return;
 	}
@@ -322,8 +332,8 @@ finish_tool(struct msgstream *m)
 	cJSON *input;
 
 	if (m->acc.len == 0) {
-		if (cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(m->block,
-		    "input")))
+		if (cJSON_IsObject(
+		        cJSON_GetObjectItemCaseSensitive(m->block, "input")))
 			return;
 		input = cJSON_CreateObject();
 	} else if ((input = parse_object(m->acc.data, m->acc.len)) == NULL) {
@@ -349,8 +359,9 @@ on_block_stop(struct msgstream *m, cJSON *ev, size_t len)
 		key = "thinking";
 	else if (m->kind == K_TOOL)
 		finish_tool(m);
-	if (key != NULL && jsonio_set(m->block, key,
-	    cJSON_CreateString(m->acc.data != NULL ? m->acc.data : "")))
+	if (key != NULL &&
+	    jsonio_set(m->block, key,
+	        cJSON_CreateString(m->acc.data != NULL ? m->acc.data : "")))
 		broken(m, "out of memory");
 	if (m->state != MSGSTREAM_OPEN)
 		return;
@@ -425,10 +436,13 @@ on_message_stop(struct msgstream *m, cJSON *ev, size_t len)
 		return;
 	}
 	why = cJSON_GetObjectItemCaseSensitive(m->msg, "stop_reason");
-	if (m->bad_input != 0 && !(cJSON_IsString(why) &&
-	    strcmp(why->valuestring, "max_tokens") == 0)) {
-		broken(m, "the input of block %d is not a JSON object, and the "
-		    "reply was not cut by max_tokens", m->bad_input - 1);
+	if (m->bad_input != 0 &&
+	    !(cJSON_IsString(why) &&
+	        strcmp(why->valuestring, "max_tokens") == 0)) {
+		broken(m,
+		    "the input of block %d is not a JSON object, and the "
+		    "reply was not cut by max_tokens",
+		    m->bad_input - 1);
 		return;
 	}
 	m->state = MSGSTREAM_DONE;
@@ -461,13 +475,13 @@ static const struct {
 	void (*fn)(struct msgstream *, cJSON *, size_t);
 	int after_start;
 } s_events[] = {
-	{"message_start", on_message_start, 0},
-	{"content_block_start", on_block_start, 1},
-	{"content_block_delta", on_block_delta, 1},
-	{"content_block_stop", on_block_stop, 1},
-	{"message_delta", on_message_delta, 1},
-	{"message_stop", on_message_stop, 1},
-	{"error", on_error, 0},
+    {"message_start", on_message_start, 0},
+    {"content_block_start", on_block_start, 1},
+    {"content_block_delta", on_block_delta, 1},
+    {"content_block_stop", on_block_stop, 1},
+    {"message_delta", on_message_delta, 1},
+    {"message_stop", on_message_stop, 1},
+    {"error", on_error, 0},
 };
 
 /* msgstream_new(max_bytes): an empty reply, holding at most MAX_BYTES of
@@ -518,7 +532,7 @@ msgstream_event(struct msgstream *m, const char *type, const char *data,
 	/* the data's own "type" (always sent) must agree with the name */
 	t = cJSON_GetObjectItemCaseSensitive(ev, "type");
 	if (t != NULL && (!cJSON_IsString(t) ||
-	    strcmp(t->valuestring, s_events[e].name) != 0))
+	                     strcmp(t->valuestring, s_events[e].name) != 0))
 		broken(m, "%s: its data has another type", s_events[e].name);
 	else
 		s_events[e].fn(m, ev, len);

@@ -38,10 +38,10 @@
 #include <cjson/cJSON.h>
 
 enum msgstream_state {
-	MSGSTREAM_OPEN,     /* more events expected */
-	MSGSTREAM_DONE,     /* message_stop seen: the message is whole */
-	MSGSTREAM_ERROR,    /* an "error" event: see error_type/message */
-	MSGSTREAM_BROKEN    /* a malformed or out-of-order event */
+	MSGSTREAM_OPEN,  /* more events expected */
+	MSGSTREAM_DONE,  /* message_stop seen: the message is whole */
+	MSGSTREAM_ERROR, /* an "error" event: see error_type/message */
+	MSGSTREAM_BROKEN /* a malformed or out-of-order event */
 };
 
 struct msgstream;

@@ -26,25 +26,25 @@ static const unsigned char s_bom[3] = {0xef, 0xbb, 0xbf};
 
 /* Where the parser is within the current line. */
 enum line_state {
-	L_START,   /* nothing of the line seen yet */
-	L_FIELD,   /* a field line, collected in p->line */
-	L_COMMENT  /* a comment, skipped up to its end */
+	L_START,  /* nothing of the line seen yet */
+	L_FIELD,  /* a field line, collected in p->line */
+	L_COMMENT /* a comment, skipped up to its end */
 };
 
 struct sse_parser {
-	size_t max;           /* longest line, and longest event data */
+	size_t max; /* longest line, and longest event data */
 	sse_callback cb;
 	void *ctx;
-	int rc;               /* nonzero once stopped: what feed returns */
-	char err[64];         /* why it stopped, for sse_error */
-	size_t bom;           /* bytes of the BOM matched so far */
-	int bom_done;         /* the start of the stream is behind us */
-	int after_cr;         /* the last byte was a CR ending a line */
+	int rc;       /* nonzero once stopped: what feed returns */
+	char err[64]; /* why it stopped, for sse_error */
+	size_t bom;   /* bytes of the BOM matched so far */
+	int bom_done; /* the start of the stream is behind us */
+	int after_cr; /* the last byte was a CR ending a line */
 	enum line_state ls;
-	int pending;          /* field lines seen since the last blank line */
-	struct buf line;      /* the field line being collected */
-	struct buf type;      /* the "event" field */
-	struct buf data;      /* "data" values, each followed by LF */
+	int pending;     /* field lines seen since the last blank line */
+	struct buf line; /* the field line being collected */
+	struct buf type; /* the "event" field */
+	struct buf data; /* "data" values, each followed by LF */
 };
 
 /* sse_new(max_event, cb, ctx): a parser that refuses events (or lines)
@@ -81,8 +81,7 @@ stop(struct sse_parser *p, int rc, const char *why)
 /* too_long(p, what): stop on a line or event over the limit.  A buffer
  * refuses only over its cap or when memory runs out; tell them apart. */
 static int
-too_long(struct sse_parser *p, const struct buf *b, size_t n,
-    const char *what)
+too_long(struct sse_parser *p, const struct buf *b, size_t n, const char *what)
 {
 	char why[64];
 

@@ -39,8 +39,10 @@ int
 clock_init(void)
 {
 	if (resolve()) {
-		err_set(EX_CONFIG, "CSC_NOW must be seconds since the epoch, "
-		                   "not '%s'", getenv("CSC_NOW"));
+		err_set(EX_CONFIG,
+		    "CSC_NOW must be seconds since the epoch, "
+		    "not '%s'",
+		    getenv("CSC_NOW"));
 		return (-1);
 	}
 	return (0);
@@ -102,7 +104,8 @@ clock_parse_rfc3339(const char *s, time_t *out)
 	char sign;
 
 	if (sscanf(s, "%4d-%2d-%2d%*1[Tt ]%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi,
-	        &sec, &n) != 6 || n != 19)
+	        &sec, &n) != 6 ||
+	    n != 19)
 		return (-1);
 	if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 ||
 	    sec > 60)
@@ -111,12 +114,13 @@ clock_parse_rfc3339(const char *s, time_t *out)
 	if (*s == '.') /* fractional seconds: ignored */
 		for (s++; isdigit((unsigned char)*s); s++)
 			;
-	t = days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400LL +
-	    h * 3600 + mi * 60 + sec;
+	t = days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400LL + h * 3600 +
+	    mi * 60 + sec;
 	if (*s == 'Z' || *s == 'z') {
 		s++;
 	} else if ((*s == '+' || *s == '-') &&
-	    sscanf(s, "%c%2d:%2d%n", &sign, &oh, &om, &n) == 3 && n == 6) {
+	           sscanf(s, "%c%2d:%2d%n", &sign, &oh, &om, &n) == 3 &&
+	           n == 6) {
 		t -= (sign == '+' ? 1 : -1) * (oh * 3600LL + om * 60LL);
 		s += n;
 	} else {

@@ -46,7 +46,8 @@ curlfn_load(void)
 	    bind_symbol(lib, "curl_slist_free_all", &s_fn.slist_free_all) ||
 	    bind_symbol(lib, "curl_multi_init", &s_fn.multi_init) ||
 	    bind_symbol(lib, "curl_multi_add_handle", &s_fn.multi_add_handle) ||
-	    bind_symbol(lib, "curl_multi_remove_handle", &s_fn.multi_remove_handle) ||
+	    bind_symbol(lib, "curl_multi_remove_handle",
+	        &s_fn.multi_remove_handle) ||
 	    bind_symbol(lib, "curl_multi_perform", &s_fn.multi_perform) ||
 	    bind_symbol(lib, "curl_multi_info_read", &s_fn.multi_info_read) ||
 	    bind_symbol(lib, "curl_multi_poll", &s_fn.multi_poll) ||

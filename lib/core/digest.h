@@ -20,8 +20,8 @@ int digest_sha256_hex(const void *p, size_t n, char out[65]);
 
 /* digest_hmac_sha256(key, keylen, p, n, out): OUT = HMAC-SHA256(key, P).
  * Returns 0 or -1. */
-int digest_hmac_sha256(const void *key, size_t keylen, const void *p,
-    size_t n, unsigned char out[32]);
+int digest_hmac_sha256(const void *key, size_t keylen, const void *p, size_t n,
+    unsigned char out[32]);
 
 /* digest_hmac: HMAC-SHA256 under one key for many messages; keying it
  * once saves the per-call key set-up that dominates short messages. */

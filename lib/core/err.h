@@ -49,7 +49,6 @@ void err_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* err_progress(fmt, ...): "PROGNAME: fmt" on stderr over the line shown
  * before, without a newline, for a progress line on a terminal; with FMT
  * NULL the line is cleared.  The caller decides whether stderr is one. */
-void err_progress(const char *fmt, ...)
-    __attribute__((format(printf, 1, 2)));
+void err_progress(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 #endif /* !CSC_ERR_H */

@@ -23,15 +23,15 @@ struct transfer {
 	struct http_response *resp;
 	struct curl_slist *hdrs;
 	CURL *easy;
-	int attempt;          /* 0-based */
+	int attempt;                  /* 0-based */
 	char detail[CURL_ERROR_SIZE]; /* libcurl's own words on a failure */
-	long long started;    /* monotonic ms */
-	long long next_at;    /* http_do_many: when to start the next try */
+	long long started;            /* monotonic ms */
+	long long next_at; /* http_do_many: when to start the next try */
 	int active, finished;
 };
 
 static const struct curlfn *s_curl; /* libcurl, once loaded */
-static CURL *s_easy;                 /* reused by http_perform */
+static CURL *s_easy;                /* reused by http_perform */
 static int s_inited;
 
 static int
@@ -105,8 +105,8 @@ transfer_setup(struct transfer *t)
 	int has_ctype = 0, rc = -1;
 	size_t i;
 
-	response_init(t->resp, r->max_response ? r->max_response
-	                                       : HTTP_DEFAULT_MAX_RESPONSE);
+	response_init(t->resp,
+	    r->max_response ? r->max_response : HTTP_DEFAULT_MAX_RESPONSE);
 	t->hdrs = NULL;
 	buf_init(&line, 1 << 16);
 	for (i = 0; i < r->nheaders; i++) {
@@ -119,13 +119,14 @@ transfer_setup(struct transfer *t)
 		if ((n = s_curl->slist_append(t->hdrs, line.data)) == NULL)
 			goto done;
 		t->hdrs = n;
-		has_ctype |= strcasecmp(r->headers[i].name, "Content-Type") == 0;
+		has_ctype |= strcasecmp(r->headers[i].name, "Content-Type") ==
+		             0;
 	}
 	/* No "Expect: 100-continue" round trip, and no form content type
 	 * that curl would otherwise add to a body. */
 	if ((t->hdrs = s_curl->slist_append(t->hdrs, "Expect:")) == NULL ||
-	    (!has_ctype &&
-	        (t->hdrs = s_curl->slist_append(t->hdrs, "Content-Type:")) == NULL))
+	    (!has_ctype && (t->hdrs = s_curl->slist_append(t->hdrs,
+	                        "Content-Type:")) == NULL))
 		goto done;
 	s_curl->easy_setopt(h, CURLOPT_URL, r->url);
 	s_curl->easy_setopt(h, CURLOPT_HTTPHEADER, t->hdrs);
@@ -153,7 +154,8 @@ transfer_setup(struct transfer *t)
 		s_curl->easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE,
 		    (curl_off_t)(r->body != NULL ? r->body_len : 0));
 		if (strcmp(r->method, "POST") != 0)
-			s_curl->easy_setopt(h, CURLOPT_CUSTOMREQUEST, r->method);
+			s_curl->easy_setopt(h, CURLOPT_CUSTOMREQUEST,
+			    r->method);
 		if (r->body == NULL && strcmp(r->method, "DELETE") == 0)
 			s_curl->easy_setopt(h, CURLOPT_POSTFIELDS, NULL);
 	}
@@ -185,7 +187,8 @@ static int
 is_cert_error(CURLcode code)
 {
 	return (code == CURLE_PEER_FAILED_VERIFICATION ||
-	    code == CURLE_SSL_CACERT_BADFILE || code == CURLE_SSL_ISSUER_ERROR);
+	        code == CURLE_SSL_CACERT_BADFILE ||
+	        code == CURLE_SSL_ISSUER_ERROR);
 }
 
 /* After curl is done with T: status, error text, timing, the log line. */
@@ -209,8 +212,9 @@ transfer_finish(struct transfer *t, CURLcode code)
 			/* "SSL peer certificate ... was not OK" says little;
 			 * libcurl's detail names the problem ("unable to get
 			 * local issuer certificate"). */
-			snprintf(resp->error, sizeof(resp->error), "%.60s: %.190s",
-			    s_curl->easy_strerror(code), t->detail);
+			snprintf(resp->error, sizeof(resp->error),
+			    "%.60s: %.190s", s_curl->easy_strerror(code),
+			    t->detail);
 		else
 			snprintf(resp->error, sizeof(resp->error), "%s",
 			    s_curl->easy_strerror(code));
@@ -246,8 +250,8 @@ perform_transfer(struct transfer *t)
 	struct http_response *resp = t->resp;
 	CURLcode code;
 
-	if (global_init() || (s_easy == NULL && (s_easy = s_curl->easy_init()) ==
-	                                            NULL)) {
+	if (global_init() ||
+	    (s_easy == NULL && (s_easy = s_curl->easy_init()) == NULL)) {
 		response_init(resp, 0);
 		snprintf(resp->error, sizeof(resp->error), "cannot start curl");
 		resp->transport_error = CURLE_FAILED_INIT;
@@ -304,7 +308,8 @@ http_backoff_ms(const struct http_retry *policy, int attempt)
 	                policy->jitter_floor_pct <= 100
 	            ? ceiling * policy->jitter_floor_pct / 100
 	            : 0;
-	return (floor + (long)arc4random_uniform((uint32_t)(ceiling - floor) + 1));
+	return (
+	    floor + (long)arc4random_uniform((uint32_t)(ceiling - floor) + 1));
 }
 
 long
@@ -363,8 +368,8 @@ next_delay(const struct http_retry *policy, struct transfer *t)
 	int max = policy && policy->max_attempts ? policy->max_attempts : 4;
 	long ra;
 
-	v = (policy && policy->classify ? policy->classify : default_classify)(
-	    t->req, t->resp);
+	v = (policy && policy->classify ? policy->classify
+	                                : default_classify)(t->req, t->resp);
 	if (v == HTTP_DONE || t->attempt + 1 >= max)
 		return (-1);
 	if (v == HTTP_RETRY_NOW)
@@ -466,8 +471,8 @@ due_waiting(const struct transfer *t, size_t n, long long now)
 }
 
 int
-http_do_many(struct http_request *reqs, struct http_response *resps,
-    size_t n, const struct http_retry *policy, size_t parallel)
+http_do_many(struct http_request *reqs, struct http_response *resps, size_t n,
+    const struct http_retry *policy, size_t parallel)
 {
 	struct transfer *t;
 	CURLM *multi = NULL;

@@ -42,7 +42,7 @@ struct http_request {
 	/* Optional streaming: body bytes go to on_body instead of the
 	 * response buffer; a nonzero return aborts the transfer. */
 	int (*on_body)(const char *p, size_t n, void *ctx);
-	void *ctx; /* the caller's, for its callbacks */
+	void *ctx;         /* the caller's, for its callbacks */
 	const char *label; /* optional, logged after the path ("PutItem") */
 };
 
@@ -62,8 +62,8 @@ struct http_response {
 };
 
 enum http_verdict {
-	HTTP_DONE,  /* keep this response */
-	HTTP_RETRY, /* try again after a backoff, if attempts remain */
+	HTTP_DONE,     /* keep this response */
+	HTTP_RETRY,    /* try again after a backoff, if attempts remain */
 	HTTP_RETRY_NOW /* try again without waiting (e.g. credentials renewed) */
 };
 
@@ -106,8 +106,7 @@ int http_do_many(struct http_request *reqs, struct http_response *resps,
 
 /* http_response_header(resp, name): the value of the response header
  * NAME (any case), as a malloc'd string, or NULL if absent. */
-char *http_response_header(const struct http_response *resp,
-    const char *name);
+char *http_response_header(const struct http_response *resp, const char *name);
 
 /* http_retry_after_ms(resp): the wait the server asked for, from
  * retry-after-ms or Retry-After (seconds or an HTTP date), or -1. */

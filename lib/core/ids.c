@@ -33,8 +33,8 @@ ids_check(const char *what, const char *id)
 	if (id == NULL)
 		err_set(EX_DATAERR, "%s is missing (a lowercase UUID)", what);
 	else
-		err_set(EX_DATAERR, "%s '%.40s%s' is not a lowercase UUID", what,
-		    id, strlen(id) > 40 ? "..." : "");
+		err_set(EX_DATAERR, "%s '%.40s%s' is not a lowercase UUID",
+		    what, id, strlen(id) > 40 ? "..." : "");
 	return (-1);
 }
 

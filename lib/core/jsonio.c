@@ -27,7 +27,7 @@ jsonio_limit(size_t *out)
 
 	*out = JSONIO_DEFAULT_LIMIT;
 	if (env_long("CSC_MAX_INPUT", 1, JSONIO_MAX_LIMIT,
-	    (long)JSONIO_DEFAULT_LIMIT, &v))
+	        (long)JSONIO_DEFAULT_LIMIT, &v))
 		return (-1);
 	*out = (size_t)v;
 	return (0);
@@ -90,7 +90,8 @@ utf8_invalid_at(const char *text, size_t len)
 				return (i);
 			cp = cp << 6 | (p[i + k] & 0x3f);
 		}
-		if ((n == 2 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+		if ((n == 2 &&
+		        (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
 		    (n == 3 && (cp < 0x10000 || cp > 0x10ffff)))
 			return (i);
 		i += n + 1;
@@ -99,8 +100,7 @@ utf8_invalid_at(const char *text, size_t len)
 }
 
 cJSON *
-jsonio_parse_with(const char *text, size_t len, const char *what,
-    int flags)
+jsonio_parse_with(const char *text, size_t len, const char *what, int flags)
 {
 	/* A peer's answer that cannot be read is a broken peer. */
 	int code = (flags & JSONIO_ANSWER) ? EX_UNAVAILABLE : EX_DATAERR;
@@ -137,8 +137,8 @@ jsonio_parse_with(const char *text, size_t len, const char *what,
 	for (i = (size_t)(end - text); i < len && is_space(text[i]); i++)
 		;
 	if (i != len) {
-		err_set(code, "%s: unexpected data after JSON at byte %zu", what,
-		    i);
+		err_set(code, "%s: unexpected data after JSON at byte %zu",
+		    what, i);
 		goto fail;
 	}
 	if (first_duplicate(doc, what, code))
@@ -312,8 +312,8 @@ jsonio_is_int(const cJSON *v, double lo, double hi)
 {
 	/* The range is checked first: the cast is defined only within it. */
 	return (cJSON_IsNumber(v) && v->valuedouble >= lo &&
-	    v->valuedouble <= hi &&
-	    v->valuedouble == (double)(long long)v->valuedouble);
+	        v->valuedouble <= hi &&
+	        v->valuedouble == (double)(long long)v->valuedouble);
 }
 
 int
@@ -429,7 +429,7 @@ prints_as(const cJSON *n, const char *text, size_t len)
 		return (0);
 	/* cJSON's printers take a mutable item, but only read it. */
 	return (cJSON_PrintPreallocated((cJSON *)n, tmp, sizeof(tmp), 0) &&
-	    strlen(tmp) == len && memcmp(tmp, text, len) == 0);
+	        strlen(tmp) == len && memcmp(tmp, text, len) == 0);
 }
 
 /* raw_number(text, len): a Raw node holding the LEN bytes of TEXT, which
@@ -491,8 +491,9 @@ numlex_next(struct numlex *lx, size_t *start, size_t *len)
 			i++;
 		} else if (t[i] == '-' || is_digit(t[i])) {
 			*start = i;
-			while (i < lx->len && (is_digit(t[i]) ||
-			    strchr("+-.eE", t[i]) != NULL))
+			while (
+			    i < lx->len &&
+			    (is_digit(t[i]) || strchr("+-.eE", t[i]) != NULL))
 				i++;
 			*len = i - *start;
 			found = 1;
@@ -583,7 +584,8 @@ keep_number_texts(cJSON *doc, const char *text, size_t len)
 		tokens++;
 	if (tokens != count_numbers(doc)) {
 		err_debug("jsonio: %zu number tokens but %zu number nodes; "
-		    "numbers keep no text", tokens, count_numbers(doc));
+		          "numbers keep no text",
+		    tokens, count_numbers(doc));
 		return (doc);
 	}
 	lx.i = 0;
@@ -641,11 +643,11 @@ static int
 is_identifier(const char *s)
 {
 	if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') ||
-	    *s == '_'))
+	        *s == '_'))
 		return (0);
 	for (s++; *s != '\0'; s++)
 		if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') ||
-		    (*s >= '0' && *s <= '9') || *s == '_'))
+		        (*s >= '0' && *s <= '9') || *s == '_'))
 			return (0);
 	return (1);
 }
@@ -673,7 +675,7 @@ add_path(struct buf *b, const struct step *at)
 	if (plain)
 		return (buf_printf(b, ".%s", at->node->string));
 	return (buf_addstr(b, "[") || add_name(b, at->node->string) ||
-	    buf_addstr(b, "]"));
+	        buf_addstr(b, "]"));
 }
 
 /* report_duplicate(at, name, what, code): report NAME, a member name the
@@ -776,7 +778,7 @@ duplicate_under(const struct step *at, const char *what, int code)
 	down.up = at;
 	down.index = 0;
 	for (down.node = at->node->child; down.node != NULL;
-	    down.node = down.node->next, down.index++)
+	     down.node = down.node->next, down.index++)
 		if (duplicate_under(&down, what, code) == -1)
 			return (-1);
 	return (0);

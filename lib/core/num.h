@@ -11,7 +11,6 @@
  * '+', and a '-' only in front when MIN is negative.  Returns 0, or -1
  * with *OUT unchanged if TEXT is NULL, empty, not such a number or out
  * of range; reports nothing (the caller knows what the number was). */
-int num_parse(const char *text, long long min, long long max,
-    long long *out);
+int num_parse(const char *text, long long min, long long max, long long *out);
 
 #endif /* !CSC_NUM_H */

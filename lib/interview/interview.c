@@ -21,10 +21,10 @@
 #include "jsonio.h"
 #include "match.h"
 
-#define WHY_CAP 65536            /* bytes of one error message */
-#define BRIEF_OVER 900           /* a longer complete error drops lists */
+#define WHY_CAP 65536                  /* bytes of one error message */
+#define BRIEF_OVER 900                 /* a longer complete error drops lists */
 #define VERSION_MAX 9007199254740991.0 /* 2^53 - 1: exact in a double */
-#define MESSAGE_MAX 16384        /* bytes of a message kept in history */
+#define MESSAGE_MAX 16384              /* bytes of a message kept in history */
 
 static int
 oom(void)
@@ -88,8 +88,7 @@ render_text(const struct interview *q, size_t s, const cJSON *answers)
 static cJSON *
 question(const struct interview *q, size_t s, const cJSON *answers)
 {
-	static const char *const kinds[] = { "one_of", "many_of",
-	    "free_text" };
+	static const char *const kinds[] = {"one_of", "many_of", "free_text"};
 	const struct interview_step *st = &q->steps[s];
 	const struct interview_opts *o = interview_options(q, s, answers);
 	const cJSON *def = interview_default(q, s, answers);
@@ -98,21 +97,20 @@ question(const struct interview *q, size_t s, const cJSON *answers)
 	qn = cJSON_CreateObject();
 	if (qn == NULL)
 		return (NULL);
-	if (o == NULL ||
-	    jsonio_set(qn, "id", cJSON_CreateString(st->id)) ||
+	if (o == NULL || jsonio_set(qn, "id", cJSON_CreateString(st->id)) ||
 	    jsonio_set(qn, "text", render_text(q, s, answers)) ||
 	    jsonio_set(qn, "kind", cJSON_CreateString(kinds[st->kind])))
 		goto fail;
-	opts = o->n > 0 ? cJSON_CreateStringArray(o->v, (int)o->n) :
-	    cJSON_CreateArray();
+	opts = o->n > 0 ? cJSON_CreateStringArray(o->v, (int)o->n)
+	                : cJSON_CreateArray();
 	if (jsonio_set(qn, "options", opts) ||
-	    jsonio_set(qn, "default", def != NULL ? cJSON_Duplicate(def, 1) :
-	    cJSON_CreateNull()))
+	    jsonio_set(qn, "default",
+	        def != NULL ? cJSON_Duplicate(def, 1) : cJSON_CreateNull()))
 		goto fail;
 	if (st->kind == KIND_FREE_TEXT &&
 	    (jsonio_set(qn, "optional", cJSON_CreateBool(st->optional)) ||
-	    jsonio_set(qn, "max_length",
-	        cJSON_CreateNumber((double)st->max_length))))
+	        jsonio_set(qn, "max_length",
+	            cJSON_CreateNumber((double)st->max_length))))
 		goto fail;
 	return (qn);
 fail:
@@ -129,7 +127,8 @@ service_data(const struct interview *q, const cJSON *answers)
 
 	for (s = 0; sd != NULL && s < q->nsteps; s++) {
 		if (jsonio_set(sd, q->steps[s].id,
-		    cJSON_Duplicate(interview_get(answers, q->steps[s].id), 1))) {
+		        cJSON_Duplicate(interview_get(answers, q->steps[s].id),
+		            1))) {
 			cJSON_Delete(sd);
 			return (NULL);
 		}
@@ -165,8 +164,7 @@ interview_start(const struct interview *q, time_t now)
 }
 
 /* Report a state that this questionnaire could not have made. */
-static int __attribute__((format(printf, 1, 2)))
-bad_state(const char *fmt, ...)
+static int __attribute__((format(printf, 1, 2))) bad_state(const char *fmt, ...)
 {
 	char msg[1024];
 	va_list ap;
@@ -207,7 +205,8 @@ check_answers(const struct interview *q, const cJSON *answers, size_t last)
 		cJSON_Delete(norm);
 		if (!r) {
 			bad_state("answers.%s is not written as this "
-			    "questionnaire writes it", q->steps[s].id);
+			          "questionnaire writes it",
+			    q->steps[s].id);
 			goto done;
 		}
 	}
@@ -219,7 +218,8 @@ check_answers(const struct interview *q, const cJSON *answers, size_t last)
 			buf_reset(&why);
 			match_quote(&why, a->string, strlen(a->string));
 			bad_state("answers has %s, not an answer of steps "
-			    "1 to %zu", why.data, last);
+			          "1 to %zu",
+			    why.data, last);
 			goto done;
 		}
 	}
@@ -232,11 +232,10 @@ done:
 /* Check STATE: a conversation this questionnaire could have made.  Sets
  * *STEP to its current step and *DONE if it is complete. */
 static int
-check_state(const struct interview *q, const cJSON *state, int *step,
-    int *done)
+check_state(const struct interview *q, const cJSON *state, int *step, int *done)
 {
-	static const char *const times[] = { "created_at", "updated_at",
-	    "expires_at" };
+	static const char *const times[] = {"created_at", "updated_at",
+	    "expires_at"};
 	const cJSON *v;
 	const char *status;
 	time_t t;
@@ -244,21 +243,23 @@ check_state(const struct interview *q, const cJSON *state, int *step,
 
 	if (!cJSON_IsObject(state))
 		return (bad_state("expected an object (a conversation "
-		    "state), got %s", jsonio_type_name(state)));
+		                  "state), got %s",
+		    jsonio_type_name(state)));
 	if (!ids_valid(jsonio_string(state, "conversation_id")))
 		return (bad_state("conversation_id must be a lowercase UUID"));
-	if (!jsonio_is_int(interview_get(state, "total_steps"), (double)q->nsteps,
-	    (double)q->nsteps))
+	if (!jsonio_is_int(interview_get(state, "total_steps"),
+	        (double)q->nsteps, (double)q->nsteps))
 		return (bad_state("total_steps must be %zu, as this "
-		    "questionnaire has", q->nsteps));
+		                  "questionnaire has",
+		    q->nsteps));
 	v = interview_get(state, "step");
 	if (!jsonio_is_int(v, 1, (double)q->nsteps))
 		return (bad_state("step must be an integer from 1 to %zu",
 		    q->nsteps));
 	*step = (int)v->valuedouble;
 	status = jsonio_string(state, "status");
-	if (status == NULL || (strcmp(status, "open") != 0 &&
-	    strcmp(status, "complete") != 0))
+	if (status == NULL ||
+	    (strcmp(status, "open") != 0 && strcmp(status, "complete") != 0))
 		return (bad_state("status must be \"open\" or \"complete\""));
 	*done = strcmp(status, "complete") == 0;
 	if (*done && (size_t)*step != q->nsteps)
@@ -270,8 +271,8 @@ check_state(const struct interview *q, const cJSON *state, int *step,
 		v = interview_get(state, times[i]);
 		if (!cJSON_IsString(v) ||
 		    clock_parse_rfc3339(v->valuestring, &t))
-			return (bad_state("%s must be an RFC 3339 time",
-			    times[i]));
+			return (
+			    bad_state("%s must be an RFC 3339 time", times[i]));
 	}
 	if (!cJSON_IsArray(interview_get(state, "history")))
 		return (bad_state("history must be an array"));
@@ -312,8 +313,8 @@ message_size(const cJSON *msg)
 	if (cJSON_IsString(msg))
 		return (strlen(msg->valuestring));
 	cJSON_ArrayForEach(item, msg)
-		n += 3 + (cJSON_IsString(item) ? strlen(item->valuestring) :
-		    24);
+		n += 3 +
+		     (cJSON_IsString(item) ? strlen(item->valuestring) : 24);
 	return (n);
 }
 
@@ -321,8 +322,7 @@ message_size(const cJSON *msg)
  * must fit in a store's item (DynamoDB's hold 400 KB).  Free text may
  * take four bytes a character. */
 static int
-check_message_size(const struct interview_step *st, int step,
-    const cJSON *msg)
+check_message_size(const struct interview_step *st, int step, const cJSON *msg)
 {
 	size_t max = MESSAGE_MAX;
 
@@ -377,7 +377,8 @@ advance(const struct interview *q, const cJSON *state, int step,
 		goto fail;
 	/* The next question, or the end of the interview. */
 	if ((size_t)step == q->nsteps) {
-		if (jsonio_set(next, "status", cJSON_CreateString("complete")) ||
+		if (jsonio_set(next, "status",
+		        cJSON_CreateString("complete")) ||
 		    jsonio_set(next, "question", cJSON_CreateNull()) ||
 		    jsonio_set(next, "service_data", service_data(q, answers)))
 			goto fail;
@@ -410,8 +411,8 @@ is_repeat(const struct interview *q, const cJSON *state, int last,
 	buf_free(&why);
 	if (r < 0)
 		return (-1);
-	*same = r == 0 &&
-	    cJSON_Compare(norm, interview_get(answers, q->steps[last - 1].id), 1);
+	*same = r == 0 && cJSON_Compare(norm,
+	                      interview_get(answers, q->steps[last - 1].id), 1);
 	cJSON_Delete(norm);
 	return (0);
 }
@@ -437,8 +438,10 @@ interview_answer(const struct interview *q, const cJSON *state,
 	if (step == 0)
 		step = cur;
 	if (step < 1 || (size_t)step > q->nsteps) {
-		err_set(EX_DATAERR, "step %d is out of range: the interview "
-		    "has steps 1 to %zu", step, q->nsteps);
+		err_set(EX_DATAERR,
+		    "step %d is out of range: the interview "
+		    "has steps 1 to %zu",
+		    step, q->nsteps);
 		return (-1);
 	}
 	/* Another step: a conflict, unless the last answer came again. */
@@ -451,19 +454,23 @@ interview_answer(const struct interview *q, const cJSON *state,
 			return (*out != NULL ? 0 : oom());
 		}
 		if (done)
-			err_set(CSC_EX_CONFLICT, "conversation %s is already "
-			    "complete", id);
+			err_set(CSC_EX_CONFLICT,
+			    "conversation %s is already "
+			    "complete",
+			    id);
 		else
-			err_set(CSC_EX_CONFLICT, "conversation %s is at step "
-			    "%d, not step %d", id, cur, step);
+			err_set(CSC_EX_CONFLICT,
+			    "conversation %s is at step "
+			    "%d, not step %d",
+			    id, cur, step);
 		return (-1);
 	}
 	/* The current step: match the answer and move on. */
 	if (check_message_size(&q->steps[step - 1], step, msg))
 		return (-1);
 	buf_init(&why, WHY_CAP);
-	r = interview_match(q, (size_t)step - 1, interview_get(state, "answers"), msg, 0,
-	    &why, &answer);
+	r = interview_match(q, (size_t)step - 1,
+	    interview_get(state, "answers"), msg, 0, &why, &answer);
 	if (r > 0)
 		err_set(EX_DATAERR, "step %d (%s): %s", step,
 		    q->steps[step - 1].id, why.data);
@@ -535,7 +542,8 @@ complete_fields(const struct interview *q, const cJSON *sd, int brief,
 			continue;
 		buf_reset(&one);
 		match_quote(&one, v->string, strlen(v->string));
-		add_problem(why, &errors, one.data, "not a field of "
+		add_problem(why, &errors, one.data,
+		    "not a field of "
 		    "service_data");
 	}
 	rc = errors > 0 ? 1 : 0;
@@ -603,13 +611,17 @@ request_message(const struct interview *q, const cJSON *req, time_t now,
 	const cJSON *step = interview_get(req, "step");
 
 	if (!cJSON_IsObject(conv)) {
-		err_set(EX_DATAERR, "conversation: expected an object (a "
-		    "conversation state), got %s", jsonio_type_name(conv));
+		err_set(EX_DATAERR,
+		    "conversation: expected an object (a "
+		    "conversation state), got %s",
+		    jsonio_type_name(conv));
 		return (-1);
 	}
 	if (!cJSON_IsString(msg) && !cJSON_IsArray(msg)) {
-		err_set(EX_DATAERR, "message: expected a string or an array, "
-		    "got %s", jsonio_type_name(msg));
+		err_set(EX_DATAERR,
+		    "message: expected a string or an array, "
+		    "got %s",
+		    jsonio_type_name(msg));
 		return (-1);
 	}
 	if (step == NULL)
@@ -625,12 +637,14 @@ request_message(const struct interview *q, const cJSON *req, time_t now,
 		return (-1);
 	}
 	if (step->valuedouble < 1 || step->valuedouble > (double)q->nsteps) {
-		err_set(EX_DATAERR, "step %.0f is out of range: the interview "
-		    "has steps 1 to %zu", step->valuedouble, q->nsteps);
+		err_set(EX_DATAERR,
+		    "step %.0f is out of range: the interview "
+		    "has steps 1 to %zu",
+		    step->valuedouble, q->nsteps);
 		return (-1);
 	}
-	return (interview_answer(q, conv, msg, (int)step->valuedouble, now,
-	    out));
+	return (
+	    interview_answer(q, conv, msg, (int)step->valuedouble, now, out));
 }
 
 int
@@ -653,8 +667,9 @@ interview_request(const struct interview *q, const cJSON *req, time_t now,
 	if (action != NULL && strcmp(action, "message") == 0)
 		return (request_message(q, req, now, out));
 	if (action != NULL && strcmp(action, "complete") == 0)
-		return (interview_complete(q, interview_get(req, "service_data"), out));
+		return (interview_complete(q,
+		    interview_get(req, "service_data"), out));
 	err_set(EX_DATAERR, "request: action must be \"start\", \"message\" "
-	    "or \"complete\"");
+	                    "or \"complete\"");
 	return (-1);
 }

@@ -75,8 +75,7 @@ int interview_answer(const struct interview *q, const cJSON *state,
  * success *OUT is {"service_data": {...}} with every step's field, in
  * step order.  Returns 0, or -1 after err_set(EX_DATAERR) with every
  * invalid, missing or unknown field in one line. */
-int interview_complete(const struct interview *q, const cJSON *sd,
-    cJSON **out);
+int interview_complete(const struct interview *q, const cJSON *sd, cJSON **out);
 
 /* interview_request(q, req, now, &out): do what the request REQ asks:
  * {"action":"start"}, {"action":"message","conversation":STATE,
@@ -84,8 +83,8 @@ int interview_complete(const struct interview *q, const cJSON *sd,
  * {"action":"complete","service_data":{...}}.  Returns 0 with *OUT as the
  * functions above, or -1 after err_set: EX_DATAERR for a REQ that is not
  * such an object or has members of the wrong JSON type, else as they do. */
-int interview_request(const struct interview *q, const cJSON *req,
-    time_t now, cJSON **out);
+int interview_request(const struct interview *q, const cJSON *req, time_t now,
+    cJSON **out);
 
 /* interview_free(q): release Q; interview_free(NULL) does nothing. */
 void interview_free(struct interview *q);

@@ -22,20 +22,20 @@ struct interview_opts {
 
 struct interview_step {
 	const char *id;
-	const char *text;                /* may hold {id} of earlier steps */
+	const char *text; /* may hold {id} of earlier steps */
 	enum interview_kind kind;
-	int dep;                         /* step picking the options, or -1 */
-	struct interview_opts opts;      /* when dep < 0 */
-	struct interview_opts *by;       /* when dep >= 0: per option of dep */
-	const cJSON *def;                /* when dep < 0; NULL if none */
-	const cJSON **def_by;            /* when dep >= 0; may hold NULLs */
-	int optional;                    /* free_text: "none" or "" accepted */
-	size_t max_length;               /* free_text: in characters */
+	int dep;                    /* step picking the options, or -1 */
+	struct interview_opts opts; /* when dep < 0 */
+	struct interview_opts *by;  /* when dep >= 0: per option of dep */
+	const cJSON *def;           /* when dep < 0; NULL if none */
+	const cJSON **def_by;       /* when dep >= 0; may hold NULLs */
+	int optional;               /* free_text: "none" or "" accepted */
+	size_t max_length;          /* free_text: in characters */
 };
 
 struct interview {
-	cJSON *doc;                      /* the questionnaire as given */
-	cJSON *defaults;                 /* normalised defaults, owned here */
+	cJSON *doc;      /* the questionnaire as given */
+	cJSON *defaults; /* normalised defaults, owned here */
 	size_t nsteps;
 	struct interview_step *steps;
 };

@@ -27,10 +27,10 @@ static const char questions_json[] = {
 
 /* Where the loader is, for its error messages. */
 struct loader {
-	const char *what;     /* the questionnaire's name */
+	const char *what; /* the questionnaire's name */
 	struct interview *q;
-	size_t s;             /* the step being read, or (size_t)-1 */
-	const char *id;       /* its id once known */
+	size_t s;       /* the step being read, or (size_t)-1 */
+	const char *id; /* its id once known */
 };
 
 /* Report a problem of the questionnaire as "WHAT: step N (ID): ...". */
@@ -62,7 +62,7 @@ is_id(const char *s, size_t len)
 		return (0);
 	for (i = 1; i < len; i++)
 		if (!((s[i] >= 'a' && s[i] <= 'z') ||
-		    (s[i] >= '0' && s[i] <= '9') || s[i] == '_'))
+		        (s[i] >= '0' && s[i] <= '9') || s[i] == '_'))
 			return (0);
 	return (1);
 }
@@ -95,8 +95,10 @@ check_placeholders(const struct loader *l, const char *text)
 			continue; /* not a placeholder: shown as it is */
 		k = earlier_step(l, p + 1, (size_t)(end - p - 1));
 		if (k < 0 || l->q->steps[k].kind != KIND_ONE_OF) {
-			bad(l, "text names {%.*s}, which is not an earlier "
-			    "one_of step", (int)(end - p - 1), p + 1);
+			bad(l,
+			    "text names {%.*s}, which is not an earlier "
+			    "one_of step",
+			    (int)(end - p - 1), p + 1);
 			return (-1);
 		}
 	}
@@ -114,8 +116,8 @@ all_digits(const char *s)
 
 /* Read LIST, an array of option strings named NAME in errors, into O. */
 static int
-load_opts(const struct loader *l, enum interview_kind kind,
-    const cJSON *list, const char *name, struct interview_opts *o)
+load_opts(const struct loader *l, enum interview_kind kind, const cJSON *list,
+    const char *name, struct interview_opts *o)
 {
 	char fi[MATCH_OPTION_MAX + 1], fj[MATCH_OPTION_MAX + 1];
 	const cJSON *e;
@@ -146,19 +148,25 @@ load_opts(const struct loader *l, enum interview_kind kind,
 	for (i = 0; i < n; i++) {
 		s = o->v[i];
 		if (match_fold(s, strlen(s), fi) <= 0) {
-			bad(l, "%s: option '%.60s' is empty or longer than %d "
-			    "bytes", name, s, MATCH_OPTION_MAX);
+			bad(l,
+			    "%s: option '%.60s' is empty or longer than %d "
+			    "bytes",
+			    name, s, MATCH_OPTION_MAX);
 			return (-1);
 		}
 		if (all_digits(fi)) {
-			bad(l, "%s: option '%s' is a number, which would be "
-			    "read as a position", name, s);
+			bad(l,
+			    "%s: option '%s' is a number, which would be "
+			    "read as a position",
+			    name, s);
 			return (-1);
 		}
-		if (kind == KIND_MANY_OF && (strchr(s, ',') != NULL ||
-		    fi[0] == '[')) {
-			bad(l, "%s: option '%s' holds ',' or starts with '[', "
-			    "which would be read as a list", name, s);
+		if (kind == KIND_MANY_OF &&
+		    (strchr(s, ',') != NULL || fi[0] == '[')) {
+			bad(l,
+			    "%s: option '%s' holds ',' or starts with '[', "
+			    "which would be read as a list",
+			    name, s);
 			return (-1);
 		}
 		for (j = 0; j < i; j++) {
@@ -211,14 +219,17 @@ load_options_by(const struct loader *l, struct interview_step *st,
 	char name[128];
 	size_t k;
 
-	if (interview_get(item, "options") != NULL || interview_get(item, "default") != NULL) {
+	if (interview_get(item, "options") != NULL ||
+	    interview_get(item, "default") != NULL) {
 		bad(l, "with depends_on, options and default are given as "
-		    "options_by and default_by");
+		       "options_by and default_by");
 		return (-1);
 	}
 	if (!cJSON_IsObject(by)) {
-		bad(l, "options_by must be an object with a list of options "
-		    "for each %s", d->id);
+		bad(l,
+		    "options_by must be an object with a list of options "
+		    "for each %s",
+		    d->id);
 		return (-1);
 	}
 	st->dep = dep;
@@ -243,8 +254,7 @@ load_options_by(const struct loader *l, struct interview_step *st,
 			    e->string);
 			return (-1);
 		}
-		snprintf(name, sizeof(name), "options_by for %.60s",
-		    e->string);
+		snprintf(name, sizeof(name), "options_by for %.60s", e->string);
 		if (load_opts(l, st->kind, e, name, &st->by[k]))
 			return (-1);
 	}
@@ -258,8 +268,10 @@ load_options_by(const struct loader *l, struct interview_step *st,
 	if (def_by == NULL)
 		return (0);
 	if (!cJSON_IsObject(def_by)) {
-		bad(l, "default_by must be an object with a default for each "
-		    "%s", d->id);
+		bad(l,
+		    "default_by must be an object with a default for each "
+		    "%s",
+		    d->id);
 		return (-1);
 	}
 	cJSON_ArrayForEach(e, def_by) {
@@ -279,13 +291,12 @@ load_options_by(const struct loader *l, struct interview_step *st,
 		/* Its default is checked as if D had been answered K. */
 		answers = cJSON_CreateObject();
 		if (answers == NULL || cJSON_AddStringToObject(answers, d->id,
-		    d->opts.v[k]) == NULL) {
+		                           d->opts.v[k]) == NULL) {
 			cJSON_Delete(answers);
 			err_set(EX_SOFTWARE, "out of memory");
 			return (-1);
 		}
-		snprintf(name, sizeof(name), "default_by for %.60s",
-		    e->string);
+		snprintf(name, sizeof(name), "default_by for %.60s", e->string);
 		st->def_by[k] = load_default(l, answers, e, name);
 		cJSON_Delete(answers);
 		if (st->def_by[k] == NULL)
@@ -309,8 +320,8 @@ load_choice(const struct loader *l, struct interview_step *st,
 			bad(l, "options_by and default_by need depends_on");
 			return (-1);
 		}
-		if (load_opts(l, st->kind, interview_get(item, "options"), "options",
-		    &st->opts))
+		if (load_opts(l, st->kind, interview_get(item, "options"),
+		        "options", &st->opts))
 			return (-1);
 		if (def != NULL && !cJSON_IsNull(def)) {
 			st->def = load_default(l, NULL, def, "default");
@@ -330,8 +341,10 @@ load_choice(const struct loader *l, struct interview_step *st,
 		return (-1);
 	}
 	if (l->q->steps[k].kind != KIND_ONE_OF || l->q->steps[k].dep >= 0) {
-		bad(l, "depends_on '%s' must name a one_of step with options "
-		    "of its own", dep->valuestring);
+		bad(l,
+		    "depends_on '%s' must name a one_of step with options "
+		    "of its own",
+		    dep->valuestring);
 		return (-1);
 	}
 	return (load_options_by(l, st, item, k));
@@ -346,7 +359,8 @@ load_free_text(const struct loader *l, struct interview_step *st,
 	const cJSON *opt = interview_get(item, "optional");
 	const cJSON *def = interview_get(item, "default");
 
-	if (interview_get(item, "options") != NULL || interview_get(item, "options_by") != NULL ||
+	if (interview_get(item, "options") != NULL ||
+	    interview_get(item, "options_by") != NULL ||
 	    interview_get(item, "depends_on") != NULL ||
 	    interview_get(item, "default_by") != NULL) {
 		bad(l, "a free_text step takes no options");
@@ -387,16 +401,17 @@ load_step(struct loader *l, const cJSON *item)
 	}
 	num = interview_get(item, "step");
 	if (num != NULL && !(jsonio_is_int(num, 1, MAX_STEPS) &&
-	    (size_t)num->valuedouble == l->s + 1)) {
-		bad(l, "\"step\" must be %zu, its place in the list",
-		    l->s + 1);
+	                       (size_t)num->valuedouble == l->s + 1)) {
+		bad(l, "\"step\" must be %zu, its place in the list", l->s + 1);
 		return (-1);
 	}
 	id = interview_get(item, "id");
 	if (!cJSON_IsString(id) ||
 	    !is_id(id->valuestring, strlen(id->valuestring))) {
-		bad(l, "id must be a lowercase name of at most %d bytes "
-		    "([a-z][a-z0-9_]*)", MAX_ID);
+		bad(l,
+		    "id must be a lowercase name of at most %d bytes "
+		    "([a-z][a-z0-9_]*)",
+		    MAX_ID);
 		return (-1);
 	}
 	k = earlier_step(l, id->valuestring, strlen(id->valuestring));
@@ -440,7 +455,7 @@ interview_builtin(size_t *len)
 struct interview *
 interview_load(const char *text, size_t len, const char *what)
 {
-	struct loader l = { what, NULL, (size_t)-1, NULL };
+	struct loader l = {what, NULL, (size_t)-1, NULL};
 	const cJSON *steps, *item;
 	const char *end = NULL;
 	size_t n, i;
@@ -474,11 +489,14 @@ interview_load(const char *text, size_t len, const char *what)
 	}
 	/* Its steps, each checked against those before it. */
 	steps = interview_get(l.q->doc, "steps");
-	n = cJSON_IsObject(l.q->doc) && cJSON_IsArray(steps) ?
-	    (size_t)cJSON_GetArraySize(steps) : 0;
+	n = cJSON_IsObject(l.q->doc) && cJSON_IsArray(steps)
+	        ? (size_t)cJSON_GetArraySize(steps)
+	        : 0;
 	if (n == 0 || n > MAX_STEPS) {
-		bad(&l, "expected an object with \"steps\", an array of 1 to "
-		    "%d steps", MAX_STEPS);
+		bad(&l,
+		    "expected an object with \"steps\", an array of 1 to "
+		    "%d steps",
+		    MAX_STEPS);
 		goto fail;
 	}
 	l.q->steps = calloc(n, sizeof(*l.q->steps));

@@ -15,7 +15,7 @@
 
 #define MAX_OPTIONS 100 /* as interview_load.c allows */
 
-static const struct interview_opts no_options = { 0, NULL };
+static const struct interview_opts no_options = {0, NULL};
 
 const struct interview_opts *
 interview_options(const struct interview *q, size_t s, const cJSON *answers)
@@ -67,12 +67,13 @@ list_options(struct buf *why, const struct interview_step *st,
 		    st->max_length, st->optional ? ", or answer 'none'" : "");
 		return;
 	}
-	buf_addstr(why, st->kind == KIND_ONE_OF ? "choose one of: " :
-	    "choose one or more of: ");
+	buf_addstr(why, st->kind == KIND_ONE_OF ? "choose one of: "
+	                                        : "choose one or more of: ");
 	for (i = 0; i < o->n; i++)
 		buf_printf(why, "%s%s", i > 0 ? ", " : "", o->v[i]);
-	buf_printf(why, " (or 1-%zu%s)", o->n, st->kind == KIND_MANY_OF ?
-	    ", as a comma list or a JSON array" : "");
+	buf_printf(why, " (or 1-%zu%s)", o->n,
+	    st->kind == KIND_MANY_OF ? ", as a comma list or a JSON array"
+	                             : "");
 }
 
 /* Refuse the answer S (LEN bytes) as not among the options O:
@@ -88,8 +89,8 @@ refuse_unknown(struct buf *why, const struct interview *q, size_t s,
 	match_quote(why, a, len);
 	buf_addstr(why, " is not an option");
 	if (st->dep >= 0)
-		buf_printf(why, " for %s", jsonio_string(answers,
-		    q->steps[st->dep].id));
+		buf_printf(why, " for %s",
+		    jsonio_string(answers, q->steps[st->dep].id));
 	if (!brief) {
 		buf_addstr(why, "; ");
 		list_options(why, st, o);
@@ -117,8 +118,9 @@ refuse_type(struct buf *why, const struct interview_step *st,
     const cJSON *value)
 {
 	buf_printf(why, "expected %s, got %s",
-	    st->kind == KIND_ONE_OF ? "one answer as a string" :
-	    st->kind == KIND_MANY_OF ? "a string or an array" : "text",
+	    st->kind == KIND_ONE_OF    ? "one answer as a string"
+	    : st->kind == KIND_MANY_OF ? "a string or an array"
+	                               : "text",
 	    jsonio_type_name(value));
 	return (1);
 }
@@ -131,9 +133,9 @@ oom(void)
 }
 
 static int
-match_one(const struct interview *q, size_t s,
-    const struct interview_opts *o, const cJSON *answers, const cJSON *value,
-    int brief, struct buf *why, cJSON **out)
+match_one(const struct interview *q, size_t s, const struct interview_opts *o,
+    const cJSON *answers, const cJSON *value, int brief, struct buf *why,
+    cJSON **out)
 {
 	const char *a;
 	size_t len;
@@ -156,8 +158,8 @@ match_one(const struct interview *q, size_t s,
  * blank items are skipped. */
 static int
 choose(const struct interview *q, size_t s, const struct interview_opts *o,
-    const cJSON *answers, const char *a, size_t len, int brief,
-    struct buf *why, unsigned char *chosen)
+    const cJSON *answers, const char *a, size_t len, int brief, struct buf *why,
+    unsigned char *chosen)
 {
 	int k;
 
@@ -172,11 +174,11 @@ choose(const struct interview *q, size_t s, const struct interview_opts *o,
 }
 
 static int
-match_many(const struct interview *q, size_t s,
-    const struct interview_opts *o, const cJSON *answers, const cJSON *value,
-    int brief, struct buf *why, cJSON **out)
+match_many(const struct interview *q, size_t s, const struct interview_opts *o,
+    const cJSON *answers, const cJSON *value, int brief, struct buf *why,
+    cJSON **out)
 {
-	unsigned char chosen[MAX_OPTIONS] = { 0 };
+	unsigned char chosen[MAX_OPTIONS] = {0};
 	char num[32];
 	cJSON *parsed = NULL, *list = NULL, *str;
 	const cJSON *item;
@@ -205,17 +207,18 @@ match_many(const struct interview *q, size_t s,
 		cJSON_ArrayForEach(item, value) {
 			if (cJSON_IsString(item)) {
 				if (choose(q, s, o, answers, item->valuestring,
-				    strlen(item->valuestring), brief, why,
-				    chosen))
+				        strlen(item->valuestring), brief, why,
+				        chosen))
 					goto done;
 			} else if (cJSON_IsNumber(item)) {
 				snprintf(num, sizeof(num), "%.17g",
 				    item->valuedouble);
 				if (choose(q, s, o, answers, num, strlen(num),
-				    brief, why, chosen))
+				        brief, why, chosen))
 					goto done;
 			} else {
-				buf_printf(why, "list items must be option "
+				buf_printf(why,
+				    "list items must be option "
 				    "names or numbers, not %s",
 				    jsonio_type_name(item));
 				goto done;
@@ -226,8 +229,9 @@ match_many(const struct interview *q, size_t s,
 		end = a + strlen(a);
 		for (;;) {
 			comma = memchr(a, ',', (size_t)(end - a));
-			if (choose(q, s, o, answers, a, (size_t)((comma ?
-			    comma : end) - a), brief, why, chosen))
+			if (choose(q, s, o, answers, a,
+			        (size_t)((comma ? comma : end) - a), brief, why,
+			        chosen))
 				goto done;
 			if (comma == NULL)
 				break;
@@ -270,8 +274,8 @@ done:
 }
 
 static int
-match_text(const struct interview *q, size_t s, const cJSON *value,
-    int brief, struct buf *why, cJSON **out)
+match_text(const struct interview *q, size_t s, const cJSON *value, int brief,
+    struct buf *why, cJSON **out)
 {
 	const struct interview_step *st = &q->steps[s];
 	const char *a;
@@ -289,8 +293,10 @@ match_text(const struct interview *q, size_t s, const cJSON *value,
 		return (refuse_empty(why, st, &no_options, brief));
 	chars = match_chars(a, len);
 	if (chars > st->max_length) {
-		buf_printf(why, "answer is %zu characters, at most %zu "
-		    "allowed", chars, st->max_length);
+		buf_printf(why,
+		    "answer is %zu characters, at most %zu "
+		    "allowed",
+		    chars, st->max_length);
 		return (1);
 	}
 	copy = strndup(a, len);

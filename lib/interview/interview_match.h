@@ -28,9 +28,8 @@ const struct interview_opts *interview_options(const struct interview *q,
  * new item in *OUT; 1 if VALUE is refused, with the problem appended to
  * WHY (the options listed unless BRIEF, and the nearest one); -1 after
  * err_set(EX_SOFTWARE) when out of memory. */
-int interview_match(const struct interview *q, size_t s,
-    const cJSON *answers, const cJSON *value, int brief, struct buf *why,
-    cJSON **out);
+int interview_match(const struct interview *q, size_t s, const cJSON *answers,
+    const cJSON *value, int brief, struct buf *why, cJSON **out);
 
 /* interview_default(q, s, answers): step S's default given the earlier
  * ANSWERS (owned by Q), or NULL if it has none. */

@@ -8,8 +8,8 @@
 static int
 is_space(unsigned char c)
 {
-	return (c == ' ' || c == '\t' || c == '\n' || c == '\r' ||
-	    c == '\v' || c == '\f');
+	return (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' ||
+	        c == '\f');
 }
 
 static unsigned char
@@ -114,10 +114,10 @@ match_distance(const char *a, const char *b)
 		cur[0] = i;
 		for (j = 1; j <= lb; j++) {
 			cost = a[i - 1] == b[j - 1] ? 0 : 1;
-			best = prev[j - 1] + cost;       /* substitute */
-			if (prev[j] + 1 < best)          /* delete */
+			best = prev[j - 1] + cost; /* substitute */
+			if (prev[j] + 1 < best)    /* delete */
 				best = prev[j] + 1;
-			if (cur[j - 1] + 1 < best)       /* insert */
+			if (cur[j - 1] + 1 < best) /* insert */
 				best = cur[j - 1] + 1;
 			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] &&
 			    a[i - 2] == b[j - 1] && prev2[j - 2] + 1 < best)
@@ -218,8 +218,8 @@ match_quote(struct buf *out, const char *s, size_t len)
 			break;
 		for (k = 0; k < step; k++) {
 			c = (char)p[i + k];
-			if (step == 1 && (p[i] < 0x20 || p[i] == 0x7f ||
-			    p[i] >= 0x80))
+			if (step == 1 &&
+			    (p[i] < 0x20 || p[i] == 0x7f || p[i] >= 0x80))
 				c = '?';
 			if (buf_add(out, &c, 1))
 				return (-1);

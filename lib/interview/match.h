@@ -33,16 +33,14 @@ int match_number(const char *s, size_t len, size_t n);
 
 /* match_option(opts, n, s, len): the index of the option among the N in
  * OPTS that S names (by its folded text or its number), or -1. */
-int match_option(const char *const *opts, size_t n, const char *s,
-    size_t len);
+int match_option(const char *const *opts, size_t n, const char *s, size_t len);
 
 /* match_nearest(opts, n, s, len): the index of the option to suggest for
  * an answer S that matched none, or -1 if none is close: the first option
  * that contains S or is contained in it (for S of 3 bytes or more, after
  * folding), else the option at the smallest edit distance if that is at
  * most a third of its length (or 1). */
-int match_nearest(const char *const *opts, size_t n, const char *s,
-    size_t len);
+int match_nearest(const char *const *opts, size_t n, const char *s, size_t len);
 
 /* match_distance(a, b): the optimal string alignment distance (Levenshtein
  * plus swaps of neighbours) of two strings of at most MATCH_OPTION_MAX

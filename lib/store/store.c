@@ -14,7 +14,8 @@ store_open(struct store *st, int need_s3)
 
 	memset(st, 0, sizeof(*st));
 	st->table = (p = getenv("CSC_TABLE")) && *p ? p : STORE_DEFAULT_TABLE;
-	st->bucket = (p = getenv("CSC_BUCKET")) && *p ? p : STORE_DEFAULT_BUCKET;
+	st->bucket = (p = getenv("CSC_BUCKET")) && *p ? p
+	                                              : STORE_DEFAULT_BUCKET;
 	st->parallel = STORE_MAX_FILES;
 	/* One client: the credential chain runs once for both services. */
 	if (aws_client_init(&st->aws) || ddb_init(&st->ddb, &st->aws) ||

@@ -20,9 +20,9 @@
 #define STORE_DEFAULT_TABLE "CloudServiceCreator"
 #define STORE_DEFAULT_BUCKET "cloudservicecreator-code"
 #define STORE_JOBS_INDEX "jobs-by-lease"
-#define STORE_JOB_QUEUE "active"  /* job_queue of pending/running jobs */
-#define STORE_PENDING_GRACE 120   /* s a pending job waits for its runner */
-#define STORE_MAX_FILES 16        /* files in one bundle */
+#define STORE_JOB_QUEUE "active" /* job_queue of pending/running jobs */
+#define STORE_PENDING_GRACE 120  /* s a pending job waits for its runner */
+#define STORE_MAX_FILES 16       /* files in one bundle */
 
 struct store {
 	struct aws_client aws; /* one for both services */
@@ -30,7 +30,7 @@ struct store {
 	struct s3 s3;
 	const char *table;  /* CSC_TABLE */
 	const char *bucket; /* CSC_BUCKET */
-	size_t parallel; /* uploads at once */
+	size_t parallel;    /* uploads at once */
 };
 
 /* store_open(st, need_s3): resolve configuration and credentials (once,
@@ -49,8 +49,8 @@ cJSON *store_delete_conversation(struct store *st, const char *id);
 /* Code bundles: put_code reads csc-generate's output. */
 cJSON *store_put_code(struct store *st, const cJSON *bundle);
 enum store_files { STORE_META_ONLY, STORE_CHECK, STORE_CONTENT };
-cJSON *store_get_code(struct store *st, const char *service,
-    const char *code, enum store_files files);
+cJSON *store_get_code(struct store *st, const char *service, const char *code,
+    enum store_files files);
 cJSON *store_export(struct store *st, const char *service, const char *code,
     const char *dir);
 cJSON *store_get_service(struct store *st, const char *id);
@@ -58,10 +58,10 @@ cJSON *store_delete_service(struct store *st, const char *id);
 
 /* Jobs: the CODE# item of an asynchronous generation. */
 cJSON *store_put_job(struct store *st, const cJSON *req);
-cJSON *store_claim_job(struct store *st, const char *service,
-    const char *code, long lease);
-cJSON *store_finish_job(struct store *st, const char *service,
-    const char *code, const char *status, const char *error);
+cJSON *store_claim_job(struct store *st, const char *service, const char *code,
+    long lease);
+cJSON *store_finish_job(struct store *st, const char *service, const char *code,
+    const char *status, const char *error);
 cJSON *store_list_jobs(struct store *st, int expired_only);
 
 /* store_init(st): create the table and the bucket (SPEC section 5);

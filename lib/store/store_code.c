@@ -45,13 +45,13 @@ content_type(const char *name)
 	static const struct {
 		const char *ext, *type;
 	} map[] = {
-		{".py", "text/x-python; charset=utf-8"},
-		{".sql", "application/sql; charset=utf-8"},
-		{".yaml", "application/yaml; charset=utf-8"},
-		{".yml", "application/yaml; charset=utf-8"},
-		{".txt", "text/plain; charset=utf-8"},
-		{".md", "text/markdown; charset=utf-8"},
-		{".json", "application/json"},
+	    {".py", "text/x-python; charset=utf-8"},
+	    {".sql", "application/sql; charset=utf-8"},
+	    {".yaml", "application/yaml; charset=utf-8"},
+	    {".yml", "application/yaml; charset=utf-8"},
+	    {".txt", "text/plain; charset=utf-8"},
+	    {".md", "text/markdown; charset=utf-8"},
+	    {".json", "application/json"},
 	};
 	const char *dot = strrchr(name, '.');
 	size_t i;
@@ -78,12 +78,15 @@ check_files(const cJSON *files, size_t *count)
 	cJSON_ArrayForEach(f, files) {
 		name = jsonio_string(f, "name");
 		if (++n > STORE_MAX_FILES) {
-			err_set(EX_DATAERR, "more than %d files", STORE_MAX_FILES);
+			err_set(EX_DATAERR, "more than %d files",
+			    STORE_MAX_FILES);
 			return (-1);
 		}
 		if (name == NULL || !valid_file_name(name)) {
-			err_set(EX_DATAERR, "file %zu: name must be a plain file "
-			                    "name (no path, 1-%d bytes)", n, MAX_NAME);
+			err_set(EX_DATAERR,
+			    "file %zu: name must be a plain file "
+			    "name (no path, 1-%d bytes)",
+			    n, MAX_NAME);
 			return (-1);
 		}
 		if (jsonio_string(f, "content") == NULL) {
@@ -93,7 +96,8 @@ check_files(const cJSON *files, size_t *count)
 		}
 		for (g = files->child; g != f; g = g->next)
 			if (strcmp(jsonio_string(g, "name"), name) == 0) {
-				err_set(EX_DATAERR, "file %s appears twice", name);
+				err_set(EX_DATAERR, "file %s appears twice",
+				    name);
 				return (-1);
 			}
 	}
@@ -112,7 +116,8 @@ file_records(const struct s3_put *puts, const cJSON *files, size_t n)
 	for (i = 0; list != NULL && i < n; i++, f = f->next) {
 		if ((r = cJSON_CreateObject()) == NULL ||
 		    !cJSON_AddItemToArray(list, r) ||
-		    !cJSON_AddStringToObject(r, "name", jsonio_string(f, "name")) ||
+		    !cJSON_AddStringToObject(r, "name",
+		        jsonio_string(f, "name")) ||
 		    !cJSON_AddStringToObject(r, "key", puts[i].key) ||
 		    !cJSON_AddNumberToObject(r, "size", (double)puts[i].len) ||
 		    !cJSON_AddStringToObject(r, "sha256", puts[i].sha256_hex) ||
@@ -144,7 +149,8 @@ same_files(const cJSON *a, const cJSON *b)
 		           *h1 = jsonio_string(x, "sha256"),
 		           *h2 = jsonio_string(y, "sha256");
 
-		if (!n1 || !n2 || !h1 || !h2 || strcmp(n1, n2) || strcmp(h1, h2))
+		if (!n1 || !n2 || !h1 || !h2 || strcmp(n1, n2) ||
+		    strcmp(h1, h2))
 			return (0);
 	}
 	return (1);
@@ -197,8 +203,10 @@ write_code_item(struct store *st, const char *service, const char *code,
 		if (stored == NULL || (doc = store_plain_of(stored)) == NULL ||
 		    !same_files(cJSON_GetObjectItemCaseSensitive(doc, "files"),
 		        records)) {
-			err_set(CSC_EX_CONFLICT, "code %s/%s is already stored "
-			                         "with other files", service, code);
+			err_set(CSC_EX_CONFLICT,
+			    "code %s/%s is already stored "
+			    "with other files",
+			    service, code);
 			goto done;
 		}
 	}
@@ -228,7 +236,8 @@ write_service_item(struct store *st, const char *service, const char *code,
 	if (upd_init(&u) ||
 	    ((v = cJSON_GetObjectItemCaseSensitive(bundle, "service_data")) &&
 	        upd_set(&u, "service_data", cJSON_Duplicate(v, 1))) ||
-	    ((v = cJSON_GetObjectItemCaseSensitive(bundle, "conversation_id")) &&
+	    ((v = cJSON_GetObjectItemCaseSensitive(bundle,
+	          "conversation_id")) &&
 	        upd_set(&u, "conversation_id", cJSON_Duplicate(v, 1))) ||
 	    upd_set(&u, "latest_code_id", cJSON_CreateString(code)) ||
 	    upd_set(&u, "updated_at", store_time_string(now)) ||
@@ -237,7 +246,8 @@ write_service_item(struct store *st, const char *service, const char *code,
 		goto done;
 	}
 	if ((req = upd_request(&u, st->table,
-	         store_item_key("SERVICE", service, "METADATA"), NULL, NULL)) == NULL ||
+	         store_item_key("SERVICE", service, "METADATA"), NULL, NULL)) ==
+	        NULL ||
 	    ddb_call(&st->ddb, "UpdateItem", req, &resp, NULL))
 		goto done;
 	rc = 0;
@@ -266,8 +276,8 @@ store_put_code(struct store *st, const cJSON *bundle)
 		err_set(EX_DATAERR, "a code bundle must be a JSON object");
 		return (NULL);
 	}
-	if (ids_check("service_id", service) ||
-	    ids_check("code_id", code) || check_files(files, &n))
+	if (ids_check("service_id", service) || ids_check("code_id", code) ||
+	    check_files(files, &n))
 		return (NULL);
 	for (i = 0, f = files->child; i < n; i++, f = f->next) {
 		const char *content = jsonio_string(f, "content");
@@ -316,8 +326,7 @@ code_doc(struct store *st, const char *service, const char *code)
 {
 	cJSON *item = NULL, *doc = NULL;
 
-	if (ids_check("service id", service) ||
-	    ids_check("code id", code) ||
+	if (ids_check("service id", service) || ids_check("code id", code) ||
 	    store_get_item(st, store_code_key(service, code), &item))
 		return (NULL);
 	if (item == NULL) {
@@ -347,15 +356,18 @@ fetch_file(struct store *st, const char *bucket, cJSON *rec, int only_check)
 	int rc = -1;
 
 	if (key == NULL || want == NULL) {
-		err_set(EX_UNAVAILABLE, "a file record lacks its key or sha256");
+		err_set(EX_UNAVAILABLE,
+		    "a file record lacks its key or sha256");
 		return (-1);
 	}
 	if (only_check) {
 		if (s3_head_object(&st->s3, bucket, key, vid, &o))
 			return (-1);
 		if (o.meta_sha256 == NULL || strcmp(o.meta_sha256, want) != 0) {
-			err_set(EX_UNAVAILABLE, "s3://%s/%s: its SHA-256 is not "
-			                        "the recorded one", bucket, key);
+			err_set(EX_UNAVAILABLE,
+			    "s3://%s/%s: its SHA-256 is not "
+			    "the recorded one",
+			    bucket, key);
 			goto done;
 		}
 		rc = store_doc_set(rec, "verified", cJSON_CreateTrue());
@@ -363,15 +375,18 @@ fetch_file(struct store *st, const char *bucket, cJSON *rec, int only_check)
 	}
 	if (s3_get_object(&st->s3, bucket, key, vid, MAX_OBJECT, &o))
 		return (-1);
-	if (digest_sha256_hex(o.body.data ? o.body.data : "", o.body.len, got) ||
+	if (digest_sha256_hex(o.body.data ? o.body.data : "", o.body.len,
+	        got) ||
 	    strcmp(got, want) != 0) {
-		err_set(EX_UNAVAILABLE, "s3://%s/%s: its bytes do not match the "
-		                        "recorded SHA-256", bucket, key);
+		err_set(EX_UNAVAILABLE,
+		    "s3://%s/%s: its bytes do not match the "
+		    "recorded SHA-256",
+		    bucket, key);
 		goto done;
 	}
 	if (o.body.len > 0 && memchr(o.body.data, '\0', o.body.len) != NULL) {
-		err_set(EX_UNAVAILABLE, "s3://%s/%s: not text (NUL byte)", bucket,
-		    key);
+		err_set(EX_UNAVAILABLE, "s3://%s/%s: not text (NUL byte)",
+		    bucket, key);
 		goto done;
 	}
 	if (store_doc_set(rec, "content",
@@ -471,13 +486,16 @@ store_export(struct store *st, const char *service, const char *code,
 	    !cJSON_AddStringToObject(out, "dir", dir) ||
 	    (list = cJSON_AddArrayToObject(out, "files")) == NULL)
 		goto nomem;
-	cJSON_ArrayForEach(rec, cJSON_GetObjectItemCaseSensitive(doc, "files")) {
+	cJSON_ArrayForEach(rec,
+	    cJSON_GetObjectItemCaseSensitive(doc, "files")) {
 		name = jsonio_string(rec, "name");
 		content = jsonio_string(rec, "content");
 		/* The name comes from the table: check it as on the way in. */
 		if (name == NULL || content == NULL || !valid_file_name(name)) {
-			err_set(EX_UNAVAILABLE, "code %s/%s: a file record has an "
-			                        "unusable name", service, code);
+			err_set(EX_UNAVAILABLE,
+			    "code %s/%s: a file record has an "
+			    "unusable name",
+			    service, code);
 			goto fail;
 		}
 		if (write_file(dir, name, content, strlen(content)))
@@ -487,10 +505,12 @@ store_export(struct store *st, const char *service, const char *code,
 		    !cJSON_AddItemToArray(list, r) ||
 		    !cJSON_AddStringToObject(r, "name", name) ||
 		    !cJSON_AddStringToObject(r, "path", path) ||
-		    !cJSON_AddNumberToObject(r, "size", (double)strlen(content)) ||
+		    !cJSON_AddNumberToObject(r, "size",
+		        (double)strlen(content)) ||
 		    !cJSON_AddItemToObject(r, "sha256",
-		        cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(rec,
-		                            "sha256"), 1)))
+		        cJSON_Duplicate(
+		            cJSON_GetObjectItemCaseSensitive(rec, "sha256"),
+		            1)))
 			goto nomem;
 	}
 	cJSON_Delete(doc);

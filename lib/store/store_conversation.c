@@ -32,20 +32,25 @@ store_put_conversation(struct store *st, const cJSON *state)
 	int r;
 
 	if (!cJSON_IsObject(state)) {
-		err_set(EX_DATAERR, "a conversation state must be a JSON object");
+		err_set(EX_DATAERR,
+		    "a conversation state must be a JSON object");
 		return (NULL);
 	}
 	if (ids_check("conversation_id", id))
 		return (NULL);
 	if (!jsonio_is_int(ver, 1, 1e15)) {
-		err_set(EX_DATAERR, "conversation %s: version must be a "
-		                    "positive integer", id);
+		err_set(EX_DATAERR,
+		    "conversation %s: version must be a "
+		    "positive integer",
+		    id);
 		return (NULL);
 	}
 	if (cJSON_GetObjectItemCaseSensitive(state, "pk") != NULL ||
 	    cJSON_GetObjectItemCaseSensitive(state, "sk") != NULL) {
-		err_set(EX_DATAERR, "conversation %s: pk and sk are reserved "
-		                    "names", id);
+		err_set(EX_DATAERR,
+		    "conversation %s: pk and sk are reserved "
+		    "names",
+		    id);
 		return (NULL);
 	}
 	if ((plain = cJSON_Duplicate(state, 1)) == NULL)
@@ -53,11 +58,14 @@ store_put_conversation(struct store *st, const cJSON *state)
 	/* DynamoDB's TTL reads seconds since the epoch, not RFC 3339. */
 	if (cJSON_GetObjectItemCaseSensitive(state, "expires_at") != NULL) {
 		if (exp == NULL || clock_parse_rfc3339(exp, &expires)) {
-			err_set(EX_DATAERR, "conversation %s: expires_at must be "
-			                    "an RFC 3339 time", id);
+			err_set(EX_DATAERR,
+			    "conversation %s: expires_at must be "
+			    "an RFC 3339 time",
+			    id);
 			goto done;
 		}
-		if (store_doc_set(plain, "expires_at", cJSON_CreateNumber((double)expires)))
+		if (store_doc_set(plain, "expires_at",
+		        cJSON_CreateNumber((double)expires)))
 			goto nomem;
 	}
 	if ((item = ddbjson_marshal_item(plain)) == NULL ||
@@ -101,12 +109,15 @@ store_put_conversation(struct store *st, const cJSON *state)
 		 * the first, it is another writer's, even if it is the same
 		 * state (two identical answers sent at once: one wins). */
 		if (st->ddb.last_attempts > 1 &&
-		    store_get_item(st, store_item_key("CONVERSATION", id, "DATA"), &stored))
+		    store_get_item(st,
+		        store_item_key("CONVERSATION", id, "DATA"), &stored))
 			goto done;
 		if (stored == NULL || !cJSON_Compare(stored, item, 1)) {
-			err_set(CSC_EX_CONFLICT, "conversation %s changed under "
-			                         "you: version %.0f is not the "
-			                         "next one", id, ver->valuedouble);
+			err_set(CSC_EX_CONFLICT,
+			    "conversation %s changed under "
+			    "you: version %.0f is not the "
+			    "next one",
+			    id, ver->valuedouble);
 			goto done;
 		}
 	}
@@ -134,7 +145,8 @@ store_get_conversation(struct store *st, const char *id)
 	time_t t;
 
 	if (ids_check("conversation id", id) ||
-	    store_get_item(st, store_item_key("CONVERSATION", id, "DATA"), &item))
+	    store_get_item(st, store_item_key("CONVERSATION", id, "DATA"),
+	        &item))
 		return (NULL);
 	if (item == NULL) {
 		err_set(EX_NOINPUT, "conversation %s not found", id);
@@ -183,8 +195,8 @@ delete_item(struct store *st, cJSON *key, int *existed)
 		return (-1);
 	}
 	if (ddb_call(&st->ddb, "DeleteItem", req, &resp, NULL) == 0) {
-		*existed = cJSON_GetObjectItemCaseSensitive(resp, "Attributes") !=
-		           NULL;
+		*existed = cJSON_GetObjectItemCaseSensitive(resp,
+		               "Attributes") != NULL;
 		rc = 0;
 	}
 	cJSON_Delete(resp);
@@ -199,7 +211,8 @@ store_delete_conversation(struct store *st, const char *id)
 	int existed;
 
 	if (ids_check("conversation id", id) ||
-	    delete_item(st, store_item_key("CONVERSATION", id, "DATA"), &existed))
+	    delete_item(st, store_item_key("CONVERSATION", id, "DATA"),
+	        &existed))
 		return (NULL);
 	if (!existed) {
 		err_set(EX_NOINPUT, "conversation %s not found", id);

@@ -26,8 +26,8 @@ warn(cJSON *warnings, const char *fmt, const char *arg)
 
 	snprintf(line, sizeof(line), fmt, arg);
 	fprintf(stderr, "csc-store: warning: %s\n", line);
-	return (cJSON_AddItemToArray(warnings, cJSON_CreateString(line)) ? 0
-	                                                                  : -1);
+	return (
+	    cJSON_AddItemToArray(warnings, cJSON_CreateString(line)) ? 0 : -1);
 }
 
 /* The jobs index, for CreateTable and UpdateTable. */
@@ -55,9 +55,10 @@ has_jobs_index(const cJSON *describe)
 {
 	const cJSON *g;
 
-	cJSON_ArrayForEach(g, cJSON_GetObjectItemCaseSensitive(
-	    cJSON_GetObjectItemCaseSensitive(describe, "Table"),
-	    "GlobalSecondaryIndexes")) {
+	cJSON_ArrayForEach(g,
+	    cJSON_GetObjectItemCaseSensitive(
+	        cJSON_GetObjectItemCaseSensitive(describe, "Table"),
+	        "GlobalSecondaryIndexes")) {
 		const char *n = jsonio_string(g, "IndexName");
 
 		if (n != NULL && strcmp(n, STORE_JOBS_INDEX) == 0)
@@ -75,7 +76,8 @@ init_table(struct store *st, int *created, cJSON *warnings)
 	int r, rc = -1;
 
 	*created = 0;
-	if (req == NULL || !cJSON_AddStringToObject(req, "TableName", st->table))
+	if (req == NULL ||
+	    !cJSON_AddStringToObject(req, "TableName", st->table))
 		goto nomem;
 	if ((r = ddb_call(&st->ddb, "DescribeTable", req, &resp,
 	         "ResourceNotFoundException")) < 0)
@@ -84,12 +86,13 @@ init_table(struct store *st, int *created, cJSON *warnings)
 		cJSON_AddItemToObject(req, "AttributeDefinitions",
 		    cJSON_Parse(attribute_defs));
 		cJSON_AddItemToObject(req, "KeySchema",
-		    cJSON_Parse("[{\"AttributeName\":\"pk\",\"KeyType\":\"HASH\"},"
-		                "{\"AttributeName\":\"sk\",\"KeyType\":"
-		                "\"RANGE\"}]"));
+		    cJSON_Parse(
+		        "[{\"AttributeName\":\"pk\",\"KeyType\":\"HASH\"},"
+		        "{\"AttributeName\":\"sk\",\"KeyType\":"
+		        "\"RANGE\"}]"));
 		cJSON_AddStringToObject(req, "BillingMode", "PAY_PER_REQUEST");
-		if ((gsi = cJSON_AddArrayToObject(req, "GlobalSecondaryIndexes")) ==
-		        NULL ||
+		if ((gsi = cJSON_AddArrayToObject(req,
+		         "GlobalSecondaryIndexes")) == NULL ||
 		    !cJSON_AddItemToArray(gsi, jobs_index()))
 			goto nomem;
 		cJSON_Delete(resp);
@@ -113,8 +116,9 @@ init_table(struct store *st, int *created, cJSON *warnings)
 		if ((r = ddb_call(&st->ddb, "UpdateTable", req, &resp,
 		         "UnknownOperationException")) < 0)
 			goto done;
-		if (r == 1 && warn(warnings, "this DynamoDB cannot add the "
-		                             "%s index to an existing table",
+		if (r == 1 && warn(warnings,
+		                  "this DynamoDB cannot add the "
+		                  "%s index to an existing table",
 		                  STORE_JOBS_INDEX))
 			goto nomem;
 	}
@@ -136,14 +140,16 @@ init_ttl(struct store *st, cJSON *warnings)
 	const char *status, *attr;
 	int r, rc = -1;
 
-	if (req == NULL || !cJSON_AddStringToObject(req, "TableName", st->table))
+	if (req == NULL ||
+	    !cJSON_AddStringToObject(req, "TableName", st->table))
 		goto nomem;
 	if ((r = ddb_call(&st->ddb, "DescribeTimeToLive", req, &resp,
 	         "UnknownOperationException")) < 0)
 		goto done;
 	if (r == 1) {
-		rc = warn(warnings, "this DynamoDB has no time to live (%s): "
-		                    "expired conversations stay until deleted",
+		rc = warn(warnings,
+		    "this DynamoDB has no time to live (%s): "
+		    "expired conversations stay until deleted",
 		    "DescribeTimeToLive");
 		goto done;
 	}
@@ -151,7 +157,8 @@ init_ttl(struct store *st, cJSON *warnings)
 	status = jsonio_string(spec, "TimeToLiveStatus");
 	attr = jsonio_string(spec, "AttributeName");
 	if (status != NULL && attr != NULL && strcmp(attr, "expires_at") == 0 &&
-	    (strcmp(status, "ENABLED") == 0 || strcmp(status, "ENABLING") == 0)) {
+	    (strcmp(status, "ENABLED") == 0 ||
+	        strcmp(status, "ENABLING") == 0)) {
 		rc = 0;
 		goto done;
 	}
@@ -165,8 +172,9 @@ init_ttl(struct store *st, cJSON *warnings)
 	if ((r = ddb_call(&st->ddb, "UpdateTimeToLive", req, &resp,
 	         "UnknownOperationException")) < 0)
 		goto done;
-	rc = r == 1 ? warn(warnings, "this DynamoDB has no time to live (%s): "
-	                             "expired conversations stay until deleted",
+	rc = r == 1 ? warn(warnings,
+	                  "this DynamoDB has no time to live (%s): "
+	                  "expired conversations stay until deleted",
 	                  "UpdateTimeToLive")
 	            : 0;
 	goto done;
@@ -182,30 +190,30 @@ done:
 static const struct {
 	const char *sub, *xml;
 } bucket_config[] = {
-	{"versioning",
-	    "<VersioningConfiguration xmlns=\"http://s3.amazonaws.com/doc/"
-	    "2006-03-01/\"><Status>Enabled</Status></VersioningConfiguration>"},
-	{"publicAccessBlock",
-	    "<PublicAccessBlockConfiguration xmlns=\"http://s3.amazonaws.com/"
-	    "doc/2006-03-01/\"><BlockPublicAcls>true</BlockPublicAcls>"
-	    "<IgnorePublicAcls>true</IgnorePublicAcls><BlockPublicPolicy>true"
-	    "</BlockPublicPolicy><RestrictPublicBuckets>true"
-	    "</RestrictPublicBuckets></PublicAccessBlockConfiguration>"},
-	{"encryption",
-	    "<ServerSideEncryptionConfiguration xmlns=\"http://s3.amazonaws.com/"
-	    "doc/2006-03-01/\"><Rule><ApplyServerSideEncryptionByDefault>"
-	    "<SSEAlgorithm>AES256</SSEAlgorithm>"
-	    "</ApplyServerSideEncryptionByDefault><BucketKeyEnabled>true"
-	    "</BucketKeyEnabled></Rule></ServerSideEncryptionConfiguration>"},
-	/* Old versions go after 30 days; unfinished uploads after 7. */
-	{"lifecycle",
-	    "<LifecycleConfiguration xmlns=\"http://s3.amazonaws.com/doc/"
-	    "2006-03-01/\"><Rule><ID>csc-old-versions</ID><Filter><Prefix>"
-	    "</Prefix></Filter><Status>Enabled</Status>"
-	    "<NoncurrentVersionExpiration><NoncurrentDays>30</NoncurrentDays>"
-	    "</NoncurrentVersionExpiration><AbortIncompleteMultipartUpload>"
-	    "<DaysAfterInitiation>7</DaysAfterInitiation>"
-	    "</AbortIncompleteMultipartUpload></Rule></LifecycleConfiguration>"},
+    {"versioning",
+        "<VersioningConfiguration xmlns=\"http://s3.amazonaws.com/doc/"
+        "2006-03-01/\"><Status>Enabled</Status></VersioningConfiguration>"},
+    {"publicAccessBlock",
+        "<PublicAccessBlockConfiguration xmlns=\"http://s3.amazonaws.com/"
+        "doc/2006-03-01/\"><BlockPublicAcls>true</BlockPublicAcls>"
+        "<IgnorePublicAcls>true</IgnorePublicAcls><BlockPublicPolicy>true"
+        "</BlockPublicPolicy><RestrictPublicBuckets>true"
+        "</RestrictPublicBuckets></PublicAccessBlockConfiguration>"},
+    {"encryption",
+        "<ServerSideEncryptionConfiguration xmlns=\"http://s3.amazonaws.com/"
+        "doc/2006-03-01/\"><Rule><ApplyServerSideEncryptionByDefault>"
+        "<SSEAlgorithm>AES256</SSEAlgorithm>"
+        "</ApplyServerSideEncryptionByDefault><BucketKeyEnabled>true"
+        "</BucketKeyEnabled></Rule></ServerSideEncryptionConfiguration>"},
+    /* Old versions go after 30 days; unfinished uploads after 7. */
+    {"lifecycle",
+        "<LifecycleConfiguration xmlns=\"http://s3.amazonaws.com/doc/"
+        "2006-03-01/\"><Rule><ID>csc-old-versions</ID><Filter><Prefix>"
+        "</Prefix></Filter><Status>Enabled</Status>"
+        "<NoncurrentVersionExpiration><NoncurrentDays>30</NoncurrentDays>"
+        "</NoncurrentVersionExpiration><AbortIncompleteMultipartUpload>"
+        "<DaysAfterInitiation>7</DaysAfterInitiation>"
+        "</AbortIncompleteMultipartUpload></Rule></LifecycleConfiguration>"},
 };
 
 static int
@@ -218,11 +226,12 @@ init_bucket(struct store *st, int *created, cJSON *warnings)
 		return (-1);
 	*created = r;
 	for (i = 0; i < sizeof(bucket_config) / sizeof(bucket_config[0]); i++) {
-		r = s3_put_bucket_config(&st->s3, st->bucket, bucket_config[i].sub,
-		    bucket_config[i].xml);
-		if (r < 0 || (r == 1 && warn(warnings, "this S3 does not "
-		                                       "implement the bucket's "
-		                                       "%s configuration",
+		r = s3_put_bucket_config(&st->s3, st->bucket,
+		    bucket_config[i].sub, bucket_config[i].xml);
+		if (r < 0 || (r == 1 && warn(warnings,
+		                            "this S3 does not "
+		                            "implement the bucket's "
+		                            "%s configuration",
 		                            bucket_config[i].sub)))
 			return (-1);
 	}

@@ -55,7 +55,6 @@ store_code_key(const char *service, const char *code)
 	return (store_item_key("SERVICE", service, sk));
 }
 
-
 int
 upd_init(struct update *u)
 {
@@ -144,9 +143,8 @@ upd_request(struct update *u, const char *table, cJSON *key,
 	cJSON_AddItemToObject(req, "Key", key);
 	key = NULL;
 	if ((u->set.len > 0 && buf_printf(&expr, "SET %s", u->set.data)) ||
-	    (u->remove.len > 0 &&
-	        buf_printf(&expr, "%sREMOVE %s", expr.len ? " " : "",
-	            u->remove.data)))
+	    (u->remove.len > 0 && buf_printf(&expr, "%sREMOVE %s",
+	                              expr.len ? " " : "", u->remove.data)))
 		goto fail;
 	if (expr.len > 0 &&
 	    !cJSON_AddStringToObject(req, "UpdateExpression", expr.data))
@@ -225,7 +223,8 @@ store_plain_of(const cJSON *item)
 const char *
 store_item_string(const cJSON *item, const char *name)
 {
-	return (jsonio_string(cJSON_GetObjectItemCaseSensitive(item, name), "S"));
+	return (
+	    jsonio_string(cJSON_GetObjectItemCaseSensitive(item, name), "S"));
 }
 
 /* Replace DOC's member NAME (or add it) with V (consumed): jsonio_set. */

@@ -62,8 +62,8 @@ job_refused(struct store *st, const char *service, const char *code,
 	status = store_item_string(item, "status");
 	lease = cJSON_GetObjectItemCaseSensitive(
 	    cJSON_GetObjectItemCaseSensitive(item, "lease_until"), "N");
-	err_set(CSC_EX_CONFLICT, "job %s/%s cannot be %s: it is %s%s%s", service,
-	    code, what, status ? status : "of unknown status",
+	err_set(CSC_EX_CONFLICT, "job %s/%s cannot be %s: it is %s%s%s",
+	    service, code, what, status ? status : "of unknown status",
 	    cJSON_IsString(lease) ? ", leased until " : "",
 	    cJSON_IsString(lease) ? lease->valuestring : "");
 	cJSON_Delete(item);
@@ -75,7 +75,8 @@ store_put_job(struct store *st, const cJSON *in)
 	const char *service = jsonio_string(in, "service_id");
 	const char *code = jsonio_string(in, "code_id");
 	char sid[37], cid[37];
-	cJSON *plain = NULL, *item = NULL, *req = NULL, *resp = NULL, *out = NULL;
+	cJSON *plain = NULL, *item = NULL, *req = NULL, *resp = NULL,
+	      *out = NULL;
 	cJSON *k;
 	const cJSON *v;
 	time_t now = clock_now();
@@ -94,8 +95,7 @@ store_put_job(struct store *st, const cJSON *in)
 		ids_new(cid);
 		code = cid;
 	}
-	if (ids_check("service_id", service) ||
-	    ids_check("code_id", code))
+	if (ids_check("service_id", service) || ids_check("code_id", code))
 		return (NULL);
 	v = cJSON_GetObjectItemCaseSensitive(in, "conversation_id");
 	if (v != NULL && !cJSON_IsNull(v) &&
@@ -110,7 +110,8 @@ store_put_job(struct store *st, const cJSON *in)
 	cJSON_DeleteItemFromObjectCaseSensitive(plain, "sk");
 	if (store_doc_set(plain, "status", cJSON_CreateString("pending")) ||
 	    store_doc_set(plain, "attempts", cJSON_CreateNumber(0)) ||
-	    store_doc_set(plain, "job_queue", cJSON_CreateString(STORE_JOB_QUEUE)) ||
+	    store_doc_set(plain, "job_queue",
+	        cJSON_CreateString(STORE_JOB_QUEUE)) ||
 	    store_doc_set(plain, "lease_until",
 	        cJSON_CreateNumber((double)(now + STORE_PENDING_GRACE))) ||
 	    store_doc_set(plain, "created_at", store_time_string(now)) ||
@@ -133,7 +134,8 @@ store_put_job(struct store *st, const cJSON *in)
 	         "ConditionalCheckFailedException")) < 0)
 		goto done;
 	if (r == 1) {
-		err_set(CSC_EX_CONFLICT, "job %s/%s already exists", service, code);
+		err_set(CSC_EX_CONFLICT, "job %s/%s already exists", service,
+		    code);
 		goto done;
 	}
 	out = job_doc(item, service, code);
@@ -157,15 +159,16 @@ job_update(struct store *st, const char *service, const char *code,
 	cJSON *req, *resp = NULL, *out = NULL;
 	int r;
 
-	if ((req = upd_request(u, st->table, store_code_key(service, code), condition,
-	         "ALL_NEW")) == NULL)
+	if ((req = upd_request(u, st->table, store_code_key(service, code),
+	         condition, "ALL_NEW")) == NULL)
 		return (NULL);
 	r = ddb_call(&st->ddb, "UpdateItem", req, &resp,
 	    "ConditionalCheckFailedException");
 	if (r == 1)
 		job_refused(st, service, code, what);
 	else if (r == 0)
-		out = job_doc(cJSON_GetObjectItemCaseSensitive(resp, "Attributes"),
+		out = job_doc(
+		    cJSON_GetObjectItemCaseSensitive(resp, "Attributes"),
 		    service, code);
 	cJSON_Delete(resp);
 	cJSON_Delete(req);
@@ -180,13 +183,13 @@ store_claim_job(struct store *st, const char *service, const char *code,
 	cJSON *out = NULL;
 	time_t now = clock_now();
 
-	if (ids_check("service id", service) ||
-	    ids_check("code id", code))
+	if (ids_check("service id", service) || ids_check("code id", code))
 		return (NULL);
 	if (upd_init(&u) ||
 	    upd_set(&u, "status", cJSON_CreateString("running")) ||
 	    upd_set(&u, "job_queue", cJSON_CreateString(STORE_JOB_QUEUE)) ||
-	    upd_set(&u, "lease_until", cJSON_CreateNumber((double)(now + lease))) ||
+	    upd_set(&u, "lease_until",
+	        cJSON_CreateNumber((double)(now + lease))) ||
 	    upd_set(&u, "claimed_at", store_time_string(now)) ||
 	    upd_set(&u, "updated_at", store_time_string(now)) ||
 	    upd_name(&u, "attempts") ||
@@ -224,13 +227,13 @@ store_finish_job(struct store *st, const char *service, const char *code,
 		err_set(EX_USAGE, "--status must be done or failed");
 		return (NULL);
 	}
-	if (ids_check("service id", service) ||
-	    ids_check("code id", code))
+	if (ids_check("service id", service) || ids_check("code id", code))
 		return (NULL);
 	if (upd_init(&u) || upd_set(&u, "status", cJSON_CreateString(status)) ||
 	    upd_set(&u, "finished_at", store_time_string(now)) ||
 	    upd_set(&u, "updated_at", store_time_string(now)) ||
-	    (error != NULL && upd_set(&u, "error", cJSON_CreateString(error))) ||
+	    (error != NULL &&
+	        upd_set(&u, "error", cJSON_CreateString(error))) ||
 	    upd_remove(&u, "job_queue") || upd_remove(&u, "lease_until") ||
 	    (done && upd_name(&u, "files")) ||
 	    upd_value(&u, "pending", cJSON_CreateString("pending")) ||
@@ -259,7 +262,8 @@ static int
 add_job(const cJSON *item, void *ctx)
 {
 	struct job_list *jl = ctx;
-	const char *pk = store_item_string(item, "pk"), *sk = store_item_string(item, "sk");
+	const char *pk = store_item_string(item, "pk"),
+	           *sk = store_item_string(item, "sk");
 	cJSON *doc;
 
 	if (pk == NULL || sk == NULL || strncmp(pk, "SERVICE#", 8) != 0 ||
@@ -286,8 +290,8 @@ store_list_jobs(struct store *st, int expired_only)
 	    !cJSON_AddStringToObject(req, "KeyConditionExpression",
 	        expired_only ? "job_queue = :q AND lease_until < :now"
 	                     : "job_queue = :q") ||
-	    (vals = cJSON_AddObjectToObject(req, "ExpressionAttributeValues")) ==
-	        NULL ||
+	    (vals = cJSON_AddObjectToObject(req,
+	         "ExpressionAttributeValues")) == NULL ||
 	    !cJSON_AddStringToObject(cJSON_AddObjectToObject(vals, ":q"), "S",
 	        STORE_JOB_QUEUE) ||
 	    (expired_only &&

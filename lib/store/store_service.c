@@ -19,7 +19,7 @@
 #include "store.h"
 #include "store_int.h"
 
-#define DELETE_MAX 100000             /* versions one delete-service takes */
+#define DELETE_MAX 100000 /* versions one delete-service takes */
 
 /* Query every item of partition PK; ON_ITEM as ddb_query_all. */
 static int
@@ -29,8 +29,10 @@ query_partition(struct store *st, const char *pk,
 	cJSON *req = cJSON_CreateObject(), *v, *s;
 	int rc;
 
-	if (req == NULL || !cJSON_AddStringToObject(req, "TableName", st->table) ||
-	    !cJSON_AddStringToObject(req, "KeyConditionExpression", "pk = :pk") ||
+	if (req == NULL ||
+	    !cJSON_AddStringToObject(req, "TableName", st->table) ||
+	    !cJSON_AddStringToObject(req, "KeyConditionExpression",
+	        "pk = :pk") ||
 	    !cJSON_AddTrueToObject(req, "ConsistentRead") ||
 	    (v = cJSON_AddObjectToObject(req, "ExpressionAttributeValues")) ==
 	        NULL ||
@@ -68,7 +70,8 @@ add_service_item(const cJSON *item, void *ctx)
 		/* Its members go at the top: service_data, latest_code_id... */
 		while ((m = plain->child) != NULL) {
 			cJSON_DetachItemViaPointer(plain, m);
-			cJSON_DeleteItemFromObjectCaseSensitive(sv->doc, m->string);
+			cJSON_DeleteItemFromObjectCaseSensitive(sv->doc,
+			    m->string);
 			cJSON_AddItemToObject(sv->doc, m->string, m);
 		}
 	} else if (strncmp(sk, "CODE#", 5) == 0) {
@@ -141,13 +144,14 @@ doom_item(const cJSON *item, void *ctx)
 		d->requests = grown;
 	}
 	if ((r = cJSON_CreateObject()) == NULL ||
-	    (k = cJSON_AddObjectToObject(cJSON_AddObjectToObject(r,
-	                                     "DeleteRequest"),
-	         "Key")) == NULL ||
+	    (k = cJSON_AddObjectToObject(
+	         cJSON_AddObjectToObject(r, "DeleteRequest"), "Key")) == NULL ||
 	    !cJSON_AddItemToObject(k, "pk",
-	        cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(item, "pk"), 1)) ||
+	        cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(item, "pk"),
+	            1)) ||
 	    !cJSON_AddItemToObject(k, "sk",
-	        cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(item, "sk"), 1))) {
+	        cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(item, "sk"),
+	            1))) {
 		cJSON_Delete(r);
 		store_oom();
 		return (-1);
@@ -165,8 +169,10 @@ doom_version(const struct s3xml_version *v, void *ctx)
 	if (d->nobj == d->aobj) {
 		d->aobj = d->aobj ? d->aobj * 2 : 16;
 		if (d->aobj > DELETE_MAX ||
-		    (grown = realloc(d->objs, d->aobj * sizeof(*grown))) == NULL) {
-			err_set(EX_SOFTWARE, "too many object versions to delete");
+		    (grown = realloc(d->objs, d->aobj * sizeof(*grown))) ==
+		        NULL) {
+			err_set(EX_SOFTWARE,
+			    "too many object versions to delete");
 			return (-1);
 		}
 		d->objs = grown;

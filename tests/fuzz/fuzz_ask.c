@@ -57,7 +57,7 @@ check_retry(const cJSON *req, const cJSON *out, const char *text)
 		return;
 	again = cJSON_Duplicate(req, 1);
 	if (again == NULL || !cJSON_ReplaceItemInObjectCaseSensitive(again,
-	    "conversation", cJSON_Duplicate(out, 1)))
+	                         "conversation", cJSON_Duplicate(out, 1)))
 		abort();
 	if (interview_request(s_q, again, NOW + 60, &out2) != 0)
 		abort();

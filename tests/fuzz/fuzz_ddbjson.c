@@ -61,7 +61,7 @@ reprint(const cJSON *x)
 	if ((tx = jsonio_print(x)) == NULL)
 		abort();
 	if ((y = jsonio_parse_with(tx, strlen(tx), "fuzz",
-	    JSONIO_NUMBER_TEXT)) == NULL ||
+	         JSONIO_NUMBER_TEXT)) == NULL ||
 	    (ty = jsonio_print(y)) == NULL)
 		abort();
 	if (strcmp(tx, ty) != 0)
@@ -87,7 +87,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cJSON *x;
 
 	if ((x = jsonio_parse_with((const char *)data, size, "fuzz",
-	    JSONIO_NUMBER_TEXT)) == NULL) {
+	         JSONIO_NUMBER_TEXT)) == NULL) {
 		err_clear();
 		return (0);
 	}

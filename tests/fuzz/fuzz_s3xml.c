@@ -45,7 +45,7 @@ parse_all(const char *text, size_t size)
 			    (vs.v[i].is_delete_marker && vs.v[i].size != -1))
 				abort();
 		if (!vs.is_truncated && (vs.next_key_marker != NULL ||
-		    vs.next_version_id_marker != NULL))
+		                            vs.next_version_id_marker != NULL))
 			abort();
 		if (vs.is_truncated && vs.next_key_marker == NULL)
 			abort();

@@ -31,7 +31,7 @@ struct run {
 	struct buf log;
 	struct msgstream *ms;
 	int end;
-	char *message;  /* the rebuilt message, printed, or NULL */
+	char *message; /* the rebuilt message, printed, or NULL */
 };
 
 int
@@ -99,7 +99,7 @@ feed(struct run *r, const char *data, size_t size, size_t step, size_t split)
 	r->message = NULL;
 	if (msgstream_message(r->ms) != NULL &&
 	    (r->message = cJSON_PrintUnformatted(msgstream_message(r->ms))) ==
-	    NULL)
+	        NULL)
 		abort();
 }
 
@@ -117,9 +117,10 @@ check(const struct run *r)
 	case MSGSTREAM_DONE:
 		if (type[0] != '\0' || msgstream_error_message(r->ms)[0] != 0)
 			abort();
-		if (st == MSGSTREAM_DONE && (msg == NULL ||
-		    !cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(msg,
-		    "content"))))
+		if (st == MSGSTREAM_DONE &&
+		    (msg == NULL ||
+		        !cJSON_IsArray(
+		            cJSON_GetObjectItemCaseSensitive(msg, "content"))))
 			abort();
 		break;
 	case MSGSTREAM_ERROR:
@@ -148,16 +149,17 @@ check(const struct run *r)
 static void
 same(const struct run *a, const struct run *b)
 {
-	if (a->log.len != b->log.len || (a->log.len > 0 &&
-	    memcmp(a->log.data, b->log.data, a->log.len) != 0))
+	if (a->log.len != b->log.len ||
+	    (a->log.len > 0 &&
+	        memcmp(a->log.data, b->log.data, a->log.len) != 0))
 		abort();
 	if (a->end != b->end ||
 	    msgstream_state(a->ms) != msgstream_state(b->ms) ||
 	    msgstream_output_tokens(a->ms) != msgstream_output_tokens(b->ms) ||
-	    strcmp(msgstream_error_type(a->ms),
-	    msgstream_error_type(b->ms)) != 0 ||
+	    strcmp(msgstream_error_type(a->ms), msgstream_error_type(b->ms)) !=
+	        0 ||
 	    strcmp(msgstream_error_message(a->ms),
-	    msgstream_error_message(b->ms)) != 0)
+	        msgstream_error_message(b->ms)) != 0)
 		abort();
 	if ((a->message == NULL) != (b->message == NULL) ||
 	    (a->message != NULL && strcmp(a->message, b->message) != 0))

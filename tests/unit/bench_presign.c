@@ -52,7 +52,8 @@ main(int argc, char *argv[])
 		for (i = 0; i < n; i++) {
 			snprintf(key, sizeof(key),
 			    "4b1e0c9a-1111-4222-8333-%012ld/5c2f0d9b-2222-4333-"
-			    "8444-555566667777/backend_service.py", i);
+			    "8444-555566667777/backend_service.py",
+			    i);
 			const char *url = presign_url(&p,
 			    "cloudservicecreator-code", key, NULL, 1764072000);
 			if (url == NULL)
@@ -63,8 +64,9 @@ main(int argc, char *argv[])
 		sum += per[r];
 	}
 	qsort(per, 15, sizeof(per[0]), cmp);
-	printf("{\"urls\":%ld,\"median_ns_per_url\":%.0f,\"mean_ns_per_url\":%.0f,"
-	       "\"min_ns_per_url\":%.0f,\"check\":%zu}\n",
+	printf(
+	    "{\"urls\":%ld,\"median_ns_per_url\":%.0f,\"mean_ns_per_url\":%.0f,"
+	    "\"min_ns_per_url\":%.0f,\"check\":%zu}\n",
 	    n, per[7], sum / 15, per[0], bytes % 7);
 	presigner_free(&p);
 	aws_client_free(&aws);

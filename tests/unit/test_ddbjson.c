@@ -22,11 +22,17 @@
 #include "err.h"
 #include "jsonio.h"
 
-enum mode { MARSHAL, UNMARSHAL, ROUNDTRIP, MARSHAL_VALUE, UNMARSHAL_VALUE,
-	PRINT };
+enum mode {
+	MARSHAL,
+	UNMARSHAL,
+	ROUNDTRIP,
+	MARSHAL_VALUE,
+	UNMARSHAL_VALUE,
+	PRINT
+};
 
 static const char *const s_modes[] = {"marshal", "unmarshal", "roundtrip",
-	"marshal-value", "unmarshal-value", "print"};
+    "marshal-value", "unmarshal-value", "print"};
 
 static cJSON *
 convert(enum mode m, const cJSON *in)
@@ -94,7 +100,8 @@ main(int argc, char *argv[])
 	}
 	return (rc);
 usage:
-	fprintf(stderr, "usage: test_ddbjson [-d] marshal | unmarshal | "
+	fprintf(stderr,
+	    "usage: test_ddbjson [-d] marshal | unmarshal | "
 	    "roundtrip | marshal-value | unmarshal-value | print\n");
 	return (rc);
 }

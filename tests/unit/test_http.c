@@ -64,8 +64,12 @@ main(int argc, char *argv[])
 	err_init("test_http");
 	while ((c = getopt(argc, argv, "X:d:H:t:m:a:p:v")) != -1) {
 		switch (c) {
-		case 'X': method = optarg; break;
-		case 'd': body = optarg; break;
+		case 'X':
+			method = optarg;
+			break;
+		case 'd':
+			body = optarg;
+			break;
 		case 'H':
 			if (nh == MAX_HEADERS || strchr(optarg, ':') == NULL)
 				return (64);
@@ -75,12 +79,23 @@ main(int argc, char *argv[])
 			headers[nh].value = hcopy[nh] + strlen(hcopy[nh]) + 2;
 			nh++;
 			break;
-		case 't': timeout = atol(optarg); break;
-		case 'm': max = (size_t)atol(optarg); break;
-		case 'a': policy.max_attempts = atoi(optarg); break;
-		case 'p': parallel = (size_t)atol(optarg); break;
-		case 'v': err_set_verbose(1); break;
-		default: return (64);
+		case 't':
+			timeout = atol(optarg);
+			break;
+		case 'm':
+			max = (size_t)atol(optarg);
+			break;
+		case 'a':
+			policy.max_attempts = atoi(optarg);
+			break;
+		case 'p':
+			parallel = (size_t)atol(optarg);
+			break;
+		case 'v':
+			err_set_verbose(1);
+			break;
+		default:
+			return (64);
 		}
 	}
 	if ((n = (size_t)(argc - optind)) == 0)

@@ -13,19 +13,18 @@
 
 static int failures;
 
-#define CHECK(cond)                                                     \
-	do {                                                            \
-		if (!(cond)) {                                          \
-			printf("FAIL %s:%d: %s\n", __FILE__, __LINE__,  \
-			    #cond);                                     \
-			failures++;                                     \
-		}                                                       \
+#define CHECK(cond)                                                            \
+	do {                                                                   \
+		if (!(cond)) {                                                 \
+			printf("FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond); \
+			failures++;                                            \
+		}                                                              \
 	} while (0)
 
-static const char *const fw[] = { "vFirewall", "vRouter", "vLoadBalancer",
-    "vVPN", "vIPS", "vNAT", "vWAF", "vDNS" };
-static const char *const vendors[] = { "Cisco", "Palo Alto Networks",
-    "Fortinet", "Check Point" };
+static const char *const fw[] = {"vFirewall", "vRouter", "vLoadBalancer",
+    "vVPN", "vIPS", "vNAT", "vWAF", "vDNS"};
+static const char *const vendors[] = {"Cisco", "Palo Alto Networks", "Fortinet",
+    "Check Point"};
 
 static int
 opt(const char *const *o, size_t n, const char *s)
@@ -75,9 +74,9 @@ static void
 test_nearest(void)
 {
 	CHECK(near(fw, 8, "vFirewal") == 0);
-	CHECK(near(fw, 8, "firewall") == 0);   /* part of it */
-	CHECK(near(fw, 8, "vrouetr") == 1);    /* a swap */
-	CHECK(near(fw, 8, "banana") == -1);    /* nothing close */
+	CHECK(near(fw, 8, "firewall") == 0); /* part of it */
+	CHECK(near(fw, 8, "vrouetr") == 1);  /* a swap */
+	CHECK(near(fw, 8, "banana") == -1);  /* nothing close */
 	CHECK(near(fw, 8, "") == -1);
 	CHECK(near(vendors, 4, "palo") == 1);
 	CHECK(near(vendors, 4, "Cisco ASA") == 0); /* more around it */
@@ -98,10 +97,10 @@ static void
 test_chars(void)
 {
 	CHECK(match_chars("abc", 3) == 3);
-	CHECK(match_chars("\xc3\xa9t\xc3\xa9", 5) == 3);      /* été */
-	CHECK(match_chars("\xf0\x9f\x9a\x80", 4) == 1);       /* rocket */
-	CHECK(match_chars("\xff\xfe", 2) == 2);               /* not UTF-8 */
-	CHECK(match_chars("\xe2\x82", 2) == 2);               /* cut short */
+	CHECK(match_chars("\xc3\xa9t\xc3\xa9", 5) == 3); /* été */
+	CHECK(match_chars("\xf0\x9f\x9a\x80", 4) == 1);  /* rocket */
+	CHECK(match_chars("\xff\xfe", 2) == 2);          /* not UTF-8 */
+	CHECK(match_chars("\xe2\x82", 2) == 2);          /* cut short */
 }
 
 static void

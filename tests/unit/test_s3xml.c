@@ -145,7 +145,7 @@ main(int argc, char *argv[])
 	err_init("test_s3xml");
 	if (argc != 2) {
 		fprintf(stderr, "usage: test_s3xml error|versions|delete|"
-		    "escape < FILE\n");
+		                "escape < FILE\n");
 		return (64);
 	}
 	buf_init(&in, MAX_INPUT);

@@ -99,8 +99,7 @@ parse_request(char *text, struct vector *v)
 }
 
 static int
-check(const char *name, const char *stage, const char *got,
-    const char *want)
+check(const char *name, const char *stage, const char *got, const char *want)
 {
 	if (want != NULL && got != NULL && strcmp(got, want) == 0)
 		return (0);
@@ -178,12 +177,12 @@ run_case(const char *dir, int query_form)
 	}
 	c = v.context;
 	cr = cJSON_GetObjectItem(c, "credentials");
-	creds.access_key_id =
-	    cJSON_GetStringValue(cJSON_GetObjectItem(cr, "access_key_id"));
-	creds.secret_access_key =
-	    cJSON_GetStringValue(cJSON_GetObjectItem(cr, "secret_access_key"));
-	creds.session_token =
-	    cJSON_GetStringValue(cJSON_GetObjectItem(cr, "token"));
+	creds.access_key_id = cJSON_GetStringValue(
+	    cJSON_GetObjectItem(cr, "access_key_id"));
+	creds.secret_access_key = cJSON_GetStringValue(
+	    cJSON_GetObjectItem(cr, "secret_access_key"));
+	creds.session_token = cJSON_GetStringValue(
+	    cJSON_GetObjectItem(cr, "token"));
 	scope.region = cJSON_GetStringValue(cJSON_GetObjectItem(c, "region"));
 	scope.service = cJSON_GetStringValue(cJSON_GetObjectItem(c, "service"));
 	clock_parse_rfc3339(
@@ -215,12 +214,12 @@ run_case(const char *dir, int query_form)
 		failed = 1;
 		goto done;
 	}
-#define STAGE(suffix, got)                                        \
-	do {                                                      \
-		snprintf(file, sizeof(file), "%s-%s", pre, suffix);   \
-		want = slurp(dir, file);                              \
-		failed |= check(name, file, got, want) != 0;          \
-		free(want);                                           \
+#define STAGE(suffix, got)                                          \
+	do {                                                        \
+		snprintf(file, sizeof(file), "%s-%s", pre, suffix); \
+		want = slurp(dir, file);                            \
+		failed |= check(name, file, got, want) != 0;        \
+		free(want);                                         \
 	} while (0)
 	STAGE("canonical-request.txt", r.canonical_request);
 	STAGE("string-to-sign.txt", r.string_to_sign);

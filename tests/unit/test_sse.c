@@ -231,7 +231,7 @@ done:
 	return (rc);
 usage:
 	fprintf(stderr, "usage: test_sse [-m] [-p piece] [-s seed] "
-	    "[-l max_event] [-b max_bytes] [-n stop_at]\n");
+	                "[-l max_event] [-b max_bytes] [-n stop_at]\n");
 	buf_free(&in);
 	return (rc);
 }
