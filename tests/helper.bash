@@ -8,7 +8,7 @@ load '/usr/lib/bats/bats-assert/load'
 
 CSC_TOP="${CSC_TOP:-$(cd "$BATS_TEST_DIRNAME/.." && pwd)}"
 CSC_BUILD="${CSC_BUILD:-build/rel}"
-SIGV4_SUITE="${SIGV4_SUITE:-$CSC_TOP/../shared/aws-sigv4-test-suite/v4}"
+SIGV4_SUITE="${SIGV4_SUITE:-$CSC_TOP/tests/fixtures/sigv4/aws-sigv4-test-suite/v4}"
 export CSC_TOP CSC_BUILD SIGV4_SUITE
 PATH="$CSC_TOP/bin:$PATH"
 
