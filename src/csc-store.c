@@ -360,21 +360,80 @@ ids_from(struct options *o, cJSON **in)
 	return (0);
 }
 
+/* The conversation STATE answered as the API request BODY asks, as
+ * csc-ask answers its message request, into *NEXT.  The stored state
+ * replaces any "conversation" BODY brought.  Returns 0, or -1 after
+ * err_set. */
+static int
+answer(const struct interview *q, const cJSON *body, const cJSON *state,
+    cJSON **next)
+{
+	cJSON *req;
+	int rc;
+
+	*next = NULL;
+	if ((req = cJSON_Duplicate(body, 1)) == NULL) {
+		err_set(EX_SOFTWARE, "out of memory");
+		return (-1);
+	}
+	rc = 0;
+	if (jsonio_set(req, "conversation", cJSON_Duplicate(state, 1)) ||
+	    interview_request(q, req, clock_now(), next))
+		rc = -1;
+	cJSON_Delete(req);
+	return (rc);
+}
+
+/* Whether NEXT, the answered STATE, is STATE again: the request repeated
+ * the last accepted answer, and there is nothing to write. */
+static int
+is_repeat(const cJSON *state, const cJSON *next)
+{
+	const cJSON *a = cJSON_GetObjectItemCaseSensitive(state, "version");
+	const cJSON *b = cJSON_GetObjectItemCaseSensitive(next, "version");
+
+	return (cJSON_IsNumber(a) && cJSON_IsNumber(b) &&
+	        a->valuedouble == b->valuedouble);
+}
+
+/* After the write of the answer BODY to conversation ID was refused:
+ * the state read again, and if BODY repeats its last accepted answer (an
+ * identical answer won the race, or ours landed and its reply was lost),
+ * that state's reply.  NULL if not, leaving the refusal the error. */
+static cJSON *
+after_conflict(struct store *st, const struct interview *q, const cJSON *body,
+    const char *id)
+{
+	cJSON *state, *next = NULL;
+
+	if ((state = store_get_conversation(st, id)) == NULL ||
+	    answer(q, body, state, &next) || !is_repeat(state, next)) {
+		cJSON_Delete(state);
+		cJSON_Delete(next);
+		return (NULL);
+	}
+	cJSON_Delete(state);
+	err_clear(); /* the refusal was no conflict after all */
+	return (next);
+}
+
 /*
  * message: the HTTP API's {"action":"message", conversation_id, message,
  * step} in one process, where it would take three (get-conversation,
  * csc-ask, put-conversation) and their start-up: the stored conversation,
  * the answer applied exactly as csc-ask applies it, and the new state
- * written over the version read.  An answer that repeats the previous one
- * (a retry) changes nothing, writes nothing and is refused as a conflict
- * (73) naming the current step.  Prints the new state.
+ * written over the version read.  A repeat of the last accepted answer (a
+ * retry, whether or not the first reply arrived) writes nothing and gets
+ * the reply the first got, from the stored state; so do identical answers
+ * sent at once, of which one is written.  Prints the new state.
  */
 static cJSON *
 message(struct store *st, const cJSON *body)
 {
 	const char *action = jsonio_string(body, "action");
+	const char *id = jsonio_string(body, "conversation_id");
 	struct interview *q = NULL;
-	cJSON *req = NULL, *state, *next = NULL, *out = NULL;
+	cJSON *state = NULL, *next = NULL, *out = NULL;
 
 	if (!cJSON_IsObject(body) || action == NULL ||
 	    strcmp(action, "message") != 0) {
@@ -382,38 +441,28 @@ message(struct store *st, const cJSON *body)
 		                    "\"action\": \"message\"");
 		return (NULL);
 	}
-	if ((state = store_get_conversation(st,
-	         jsonio_string(body, "conversation_id"))) == NULL)
-		return (NULL);
-	if ((req = cJSON_Duplicate(body, 1)) == NULL ||
-	    !cJSON_AddItemToObject(req, "conversation", state)) {
-		cJSON_Delete(state);
-		err_set(EX_SOFTWARE, "out of memory");
+	if ((state = store_get_conversation(st, id)) == NULL ||
+	    (q = interview_load_default()) == NULL ||
+	    answer(q, body, state, &next))
+		goto done;
+	if (is_repeat(state, next)) {
+		out = next;
+		next = NULL;
 		goto done;
 	}
-	if ((q = interview_load_default()) == NULL ||
-	    interview_request(q, req, clock_now(), &next))
-		goto done;
-	/* The previous answer again (csc-ask hands back the state as it
-	 * was): nothing to write, and not accepted either, so that of any
-	 * number of identical answers sent at once exactly one is. */
-	if (cJSON_Compare(next, state, 1))
-		err_set(CSC_EX_CONFLICT,
-		    "conversation %s: step %d was answered "
-		    "already; it is at step %d",
-		    jsonio_string(state, "conversation_id"),
-		    cJSON_IsNumber(cJSON_GetObjectItem(body, "step"))
-		        ? cJSON_GetObjectItem(body, "step")->valueint
-		        : 0,
-		    cJSON_IsNumber(cJSON_GetObjectItem(state, "step"))
-		        ? cJSON_GetObjectItem(state, "step")->valueint
-		        : 0);
-	else
-		out = store_put_conversation(st, next);
+	/* Refused, the write may have lost to this very answer: quiet until
+	 * that is known. */
+	err_quiet(1);
+	out = store_put_conversation(st, next);
+	if (out == NULL && err_code() == CSC_EX_CONFLICT)
+		out = after_conflict(st, q, body, id);
+	err_quiet(0);
+	if (out == NULL)
+		err_flush();
 done:
 	interview_free(q);
 	cJSON_Delete(next);
-	cJSON_Delete(req);
+	cJSON_Delete(state);
 	return (out);
 }
 

@@ -278,8 +278,9 @@ job_json() {
 }
 
 @test "the original design's interview, generate, status and download, all through lighttpd" {
-	local sid cid
+	local sid cid last
 	interview
+	last=$reply
 	post "{\"action\":\"generate\",\"conversation_id\":\"$id\"}"
 	assert_api 202
 	assert_equal "$(jq -c '[(keys | sort), .status]' <<<"$reply")" '[["code_id","service_id","status"],"pending"]'
@@ -305,8 +306,12 @@ job_json() {
 	assert_success
 	assert_equal "$(jq -c '[.conversation_id, .latest_code_id]' <<<"$output")" "[\"$id\",\"$cid\"]"
 	assert_equal "$(jq -S -c .service_data <<<"$output")" "$(jq -S -c . <<<"$INTERVIEW_SD")"
-	# The last answer sent again is a conflict, and changes nothing.
+	# The last answer sent again (a retry) gets the reply it got the first
+	# time, and changes nothing; an older one is a conflict.
 	post "$(message_body "$id" 7 '"none"')"
+	assert_api 200
+	assert_equal "$reply" "$last"
+	post "$(message_body "$id" 6 '"PostgreSQL"')"
 	assert_api 409
 	assert_equal "$(jq -r .error.code <<<"$reply")" conflict
 	run --separate-stderr csc-store get-conversation "$id"
@@ -547,6 +552,42 @@ fire() {
 	wait "${pids[@]}"
 }
 
+@test "an answer sent twice gets the same 200 twice; an older answer, or another to the previous step, is 409" {
+	local first second
+	post '{"action":"start"}'
+	assert_api 201
+	id=$(jq -r .conversation_id <<<"$reply")
+	post "$(message_body "$id" 1 '"vFirewall"')"
+	assert_api 200
+	first=$reply
+	# Again, and again written differently (the same once matched): the
+	# same reply, byte for byte.
+	post "$(message_body "$id" 1 '"vFirewall"')"
+	assert_api 200
+	assert_equal "$reply" "$first"
+	post "$(message_body "$id" 1 '" vfirewall "')"
+	assert_api 200
+	assert_equal "$reply" "$first"
+	post "$(message_body "$id" 2 '"Cisco"')"
+	assert_api 200
+	second=$reply
+	# Step 1's answer is no longer the last one: a conflict.
+	post "$(message_body "$id" 1 '"vFirewall"')"
+	assert_api 409
+	assert_equal "$(jq -r .error.code <<<"$reply")" conflict
+	# Another answer to the previous step: a conflict.
+	post "$(message_body "$id" 2 '"Juniper"')"
+	assert_api 409
+	assert_equal "$(jq -r .error.code <<<"$reply")" conflict
+	post "$(message_body "$id" 2 '"cisco"')"
+	assert_api 200
+	assert_equal "$reply" "$second"
+	run --separate-stderr csc-store get-conversation "$id"
+	assert_success
+	assert_equal "$(jq -c '[.version, (.history | length), .step, .answers.vendor]' <<<"$output")" \
+		'[3,2,3,"Cisco"]'
+}
+
 # one_winner DIR: of the 50 answers fire left in DIR, exactly one is a 200
 # and every other a 409 "conflict"; the winner's number goes to DIR/winner.
 one_winner() {
@@ -561,8 +602,8 @@ one_winner() {
 	done
 }
 
-@test "50 concurrent identical answers to one step: exactly one 200, 49 409s, one answer stored" {
-	local dir="$BATS_TEST_TMPDIR/same" i winner
+@test "50 concurrent identical answers to one step: 50 times the same 200, one answer stored" {
+	local dir="$BATS_TEST_TMPDIR/same" i
 	mkdir -p "$dir"
 	post '{"action":"start"}'
 	assert_api 201
@@ -571,11 +612,12 @@ one_winner() {
 		message_body "$id" 1 '"vFirewall"' >"$dir/$i.body"
 	done
 	fire 50 "$dir"
-	# The same body fifty times: one is the answer, the other 49 are
-	# conflicts (a repeat of the previous answer is one too).
-	one_winner "$dir"
-	winner=$(cat "$dir/winner")
-	assert_equal "$(jq -c '[.conversation_id, .done, .step, .question.id]' "$dir/$winner.reply")" \
+	# The same body fifty times is one answer: every caller gets its reply,
+	# whether its write won, lost to an identical one, or it read the
+	# answer already stored.
+	assert_equal "$(cat "$dir"/*.code | sort | uniq -c | awk '{print $2 "x" $1}')" '200x50'
+	assert_equal "$(for i in $(seq 50); do cksum <"$dir/$i.reply"; done | sort -u | wc -l)" 1
+	assert_equal "$(jq -c '[.conversation_id, .done, .step, .question.id]' "$dir/1.reply")" \
 		"[\"$id\",false,2,\"vendor\"]"
 	run --separate-stderr csc-store get-conversation "$id"
 	assert_success

@@ -301,6 +301,58 @@ EOF
 	assert_output ''
 }
 
+@test "a message whose write's reply was lost: its own retry finds the answer stored, and a client's retry gets the same reply" {
+	local id body first
+	id=$(csc-store start --api <<<'{"action":"start"}' | jq -r .conversation_id)
+	body=$(message_body "$id" 1 '"vfirewall"')
+	# DynamoDB applies the write and its reply never arrives (libcurl
+	# sends it again on a fresh connection, or csc-store retries).
+	faults dynamodb '[{"match": {"target": "DynamoDB_20120810.PutItem"}, "action": "drop-after-forward", "times": 1}]'
+	run --separate-stderr csc-store message --api <<<"$body"
+	assert_success
+	first=$output
+	assert_equal "$(jq -c '[.conversation_id, .done, .step, .question.id]' <<<"$output")" "[\"$id\",false,2,\"vendor\"]"
+	run jq -s '[.[] | select(.fault == "drop-after-forward")] | length' "$STACK_DIR/dynamodb-requests.jsonl"
+	[ "$output" -ge 1 ]
+	# The client's retry: the same reply, nothing written.
+	run --separate-stderr csc-store message --api <<<"$body"
+	assert_success
+	assert_equal "$output" "$first"
+	assert_equal "$(csc-store get-conversation "$id" | jq -c '[.version, (.history | length), .answers.service_type]')" \
+		'[2,1,"vFirewall"]'
+}
+
+@test "two identical answers, one write held back: the held one is refused, finds the same answer stored, and gets the same reply" {
+	local id before n pid
+	id=$(csc-store start --api <<<'{"action":"start"}' | jq -r .conversation_id)
+	# The first writer's PutItem waits at the proxy while the second
+	# answers (once normalised, the same answer: written differently, so
+	# the two states differ in their history's message).
+	before=$(log_lines dynamodb)
+	faults dynamodb '[{"match": {"target": "DynamoDB_20120810.PutItem"}, "action": "slow", "delay_ms": 1500, "times": 1}]'
+	csc-store message --api <<<"$(message_body "$id" 1 '"vfirewall"')" >"$BATS_TEST_TMPDIR/a.out" 2>"$BATS_TEST_TMPDIR/a.err" 3>&- &
+	pid=$!
+	# Its read is done (logged), so its write is on its way.
+	n=0
+	while [ "$(tail -n "+$((before + 1))" "$STACK_DIR/dynamodb-requests.jsonl" | grep -c GetItem)" -lt 1 ]; do
+		n=$((n + 1))
+		[ "$n" -lt 100 ] || fail "the first writer never read the conversation"
+		sleep 0.1
+	done
+	sleep 0.3
+	run --separate-stderr csc-store message --api <<<"$(message_body "$id" 1 '"vFirewall"')"
+	assert_success
+	wait "$pid"
+	assert_equal "$(cat "$BATS_TEST_TMPDIR/a.out")" "$output"
+	assert_equal "$(cat "$BATS_TEST_TMPDIR/a.err")" ''
+	# The held write was the one refused.
+	assert_equal "$(tail -n "+$((before + 1))" "$STACK_DIR/dynamodb-requests.jsonl" |
+		jq -s -c '[.[] | select(.target == "DynamoDB_20120810.PutItem") | [.fault, .status]] | sort')" \
+		'[[null,200],["slow",400]]'
+	assert_equal "$(csc-store get-conversation "$id" | jq -c '[.version, (.history | length), .answers.service_type]')" \
+		'[2,1,"vFirewall"]'
+}
+
 @test "a whole interview through get-conversation | csc-ask | put-conversation" {
 	local id answer
 	id=$(csc-ask start | csc-store put-conversation | jq -r .conversation_id)
@@ -333,28 +385,55 @@ EOF
 	assert_equal "$(csc-store get-conversation "$id" | jq -r .answers.service_type)" vRouter
 }
 
-@test "start and message take the HTTP API's bodies: one process each, a repeat is a conflict" {
-	local id body
+# message_body ID STEP ANSWER_JSON: the HTTP API's message body.
+message_body() {
+	jq -n -c --arg id "$1" --argjson s "$2" --argjson m "$3" \
+		'{action: "message", conversation_id: $id, message: $m, step: $s}'
+}
+
+@test "start and message take the HTTP API's bodies: one process each, a repeat gets the first reply" {
+	local id body first state
 	run --separate-stderr csc-store start --api <<<'{"action":"start"}'
 	assert_success
 	assert_equal "$(jq -c 'keys' <<<"$output")" '["conversation_id","question","step","total_steps"]'
 	id=$(jq -r .conversation_id <<<"$output")
-	body="{\"action\":\"message\",\"conversation_id\":\"$id\",\"message\":\" vnat \",\"step\":1}"
+	body=$(message_body "$id" 1 '" vnat "')
 	run --separate-stderr csc-store message --api <<<"$body"
 	assert_success
+	first=$output
 	assert_equal "$(jq -c '[.done, .step, .question.id]' <<<"$output")" '[false,2,"vendor"]'
-	assert_equal "$(csc-store get-conversation "$id" | jq -c '[.version, .answers.service_type]')" '[2,"vNAT"]'
-	# The same answer again changes nothing and is refused.
-	run --separate-stderr csc-store message <<<"$body"
+	state=$(csc-store get-conversation "$id")
+	assert_equal "$(jq -c '[.version, .answers.service_type]' <<<"$state")" '[2,"vNAT"]'
+	# The same answer again (a retry), or the same once matched, is the
+	# same reply byte for byte, and writes nothing; without --api, the
+	# stored state.
+	for body in "$body" "$(message_body "$id" 1 '"VNAT"')"; do
+		run --separate-stderr csc-store message --api <<<"$body"
+		assert_success
+		assert_equal "$output" "$first"
+		run --separate-stderr csc-store message <<<"$body"
+		assert_success
+		assert_equal "$output" "$state"
+	done
+	assert_equal "$(csc-store get-conversation "$id")" "$state"
+	# Another answer to the previous step, and an older answer than the
+	# last, are conflicts that write nothing.
+	run --separate-stderr csc-store message --api <<<"$(message_body "$id" 1 '"vFirewall"')"
 	assert_failure 73
 	assert_output ''
-	assert_equal "$stderr" "csc-store: conversation $id: step 1 was answered already; it is at step 2"
-	assert_equal "$(csc-store get-conversation "$id" | jq .version)" 2
-	# A wrong answer lists the options; wrong bodies are refused.
+	assert_equal "$stderr" "csc-store: conversation $id is at step 2, not step 1"
+	# A wrong answer lists the options.
 	run --separate-stderr csc-store message <<<"{\"action\":\"message\",\"conversation_id\":\"$id\",\"message\":\"Ciscoo\",\"step\":2}"
 	assert_failure 65
 	assert_output ''
 	[[ "$stderr" == *"did you mean"* ]]
+	run --separate-stderr csc-store message --api <<<"$(message_body "$id" 2 '"Cisco"')"
+	assert_success
+	run --separate-stderr csc-store message --api <<<"$(message_body "$id" 1 '"vNAT"')"
+	assert_failure 73
+	assert_output ''
+	assert_equal "$(csc-store get-conversation "$id" | jq -c '[.version, (.history | length)]')" '[3,2]'
+	# Wrong bodies are refused.
 	run --separate-stderr csc-store message <<<"{\"action\":\"start\",\"conversation_id\":\"$id\"}"
 	assert_failure 65
 	run --separate-stderr csc-store message <<<'{"action":"message","message":"x","step":2}'
@@ -805,11 +884,19 @@ vg() {
 	csc-store get-conversation "$id" | csc-ask answer vNAT >"$BATS_TEST_TMPDIR/s2.json"
 	run vg csc-store put-conversation <"$BATS_TEST_TMPDIR/s2.json"
 	assert_success
-	# The same version again is another writer's, refused.
+	# The same state again is stored already (a retry); another state of
+	# the same version is another writer's, refused.
 	run vg csc-store put-conversation <"$BATS_TEST_TMPDIR/s2.json"
-	assert_failure 73
+	assert_success
 	jq '.note = 1' "$BATS_TEST_TMPDIR/s2.json" >"$BATS_TEST_TMPDIR/s3.json"
 	run vg csc-store put-conversation <"$BATS_TEST_TMPDIR/s3.json"
+	assert_failure 73
+	# A message, its repeat, and a conflict.
+	run vg csc-store message --api <<<"$(message_body "$id" 2 '"Cisco"')"
+	assert_success
+	run vg csc-store message <<<"$(message_body "$id" 2 '"cisco"')"
+	assert_success
+	run vg csc-store message --api <<<"$(message_body "$id" 2 '"Juniper"')"
 	assert_failure 73
 	cid=$(csc-store put-job <<<"{\"service_id\":\"$sid\"}" | jq -r .code_id)
 	run vg csc-store claim-job "$sid" "$cid" --lease 60

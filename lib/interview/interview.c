@@ -417,6 +417,31 @@ is_repeat(const struct interview *q, const cJSON *state, int last,
 	return (0);
 }
 
+/* The reply to a repeat of STATE's last accepted answer: STATE, with its
+ * question (at step CUR) or, once DONE, its service_data written afresh,
+ * as advance() wrote them for the first reply.  They are functions of the
+ * answers, so they are the same values; written afresh, they are the same
+ * bytes too, whatever order a store kept an object's members in. */
+static cJSON *
+repeat_reply(const struct interview *q, const cJSON *state, int cur, int done)
+{
+	cJSON *out = cJSON_Duplicate(state, 1);
+	const cJSON *answers;
+
+	if (out == NULL) {
+		oom();
+		return (NULL);
+	}
+	answers = interview_get(out, "answers");
+	if (done ? jsonio_set(out, "service_data", service_data(q, answers))
+	         : jsonio_set(out, "question",
+	               question(q, (size_t)cur - 1, answers))) {
+		cJSON_Delete(out);
+		return (NULL);
+	}
+	return (out);
+}
+
 int
 interview_answer(const struct interview *q, const cJSON *state,
     const cJSON *msg, int step, time_t now, cJSON **out)
@@ -450,8 +475,8 @@ interview_answer(const struct interview *q, const cJSON *state,
 		if (step == last && is_repeat(q, state, last, msg, &same))
 			return (-1);
 		if (step == last && same) {
-			*out = cJSON_Duplicate(state, 1);
-			return (*out != NULL ? 0 : oom());
+			*out = repeat_reply(q, state, cur, done);
+			return (*out != NULL ? 0 : -1);
 		}
 		if (done)
 			err_set(CSC_EX_CONFLICT,

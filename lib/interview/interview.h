@@ -60,8 +60,12 @@ cJSON *interview_start(const struct interview *q, time_t now);
  * is a new state: the answer under answers.ID and appended to history,
  * version one more, updated_at and expires_at from NOW, and the next
  * question; after the last step status "complete", question null and
- * service_data.  A repeat of the last accepted answer (same step, same
- * answer once normalised) gives an unchanged copy of STATE.  Returns 0, or
+ * service_data.  A repeat of the last accepted answer (the previous step,
+ * or the last one of a complete conversation, with the same answer once
+ * normalised: "vfirewall" repeats "vFirewall") gives a copy of STATE, the
+ * same version, with its question or service_data written afresh (the
+ * bytes the first reply had, whatever order a store kept their members
+ * in).  Returns 0, or
  * -1 after err_set: EX_DATAERR for an answer that matches nothing (the
  * line lists the options and the nearest), a step outside 1..total_steps
  * or a STATE that is not one this questionnaire made; CSC_EX_CONFLICT for

@@ -41,7 +41,11 @@ int store_open(struct store *st, int need_s3);
 /* store_close(st): wipe the credentials and free what store_open made. */
 void store_close(struct store *st);
 
-/* Conversations: the interview state of csc-ask, one item each. */
+/* Conversations: the interview state of csc-ask, one item each.
+ * store_put_conversation writes version N only over N - 1 (version 1 only
+ * when new); refused, it reads the item back, and if it holds this very
+ * state (a lost reply, or an identical writer) succeeds: a copy of STATE,
+ * or NULL after err_set(CSC_EX_CONFLICT) when another state is there. */
 cJSON *store_put_conversation(struct store *st, const cJSON *state);
 cJSON *store_get_conversation(struct store *st, const char *id);
 cJSON *store_delete_conversation(struct store *st, const char *id);

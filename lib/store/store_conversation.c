@@ -104,12 +104,12 @@ store_put_conversation(struct store *st, const cJSON *state)
 	if (r < 0)
 		goto done;
 	if (r == 1) {
-		/* Refused on a later attempt, with our very state stored: the
-		 * earlier attempt was applied and its answer lost.  Refused on
-		 * the first, it is another writer's, even if it is the same
-		 * state (two identical answers sent at once: one wins). */
-		if (st->ddb.last_attempts > 1 &&
-		    store_get_item(st,
+		/* Refused, with our very state stored (read back consistently):
+		 * an earlier attempt was applied and its answer lost, or another
+		 * writer stored the same state; either way the state is stored,
+		 * once.  The attempt count cannot tell: libcurl itself sends a
+		 * request again when a reused connection closes unanswered. */
+		if (store_get_item(st,
 		        store_item_key("CONVERSATION", id, "DATA"), &stored))
 			goto done;
 		if (stored == NULL || !cJSON_Compare(stored, item, 1)) {
