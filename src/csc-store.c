@@ -8,6 +8,7 @@
  *   csc-store put-code < bundle             objects, then metadata
  *   csc-store get-code [--content] S C
  *   csc-store get-code --api S C            the HTTP API's status answer
+ *   csc-store generate --api S C < body     the HTTP API's generate
  *   csc-store claim-job S C --lease N       ... and the other job verbs
  */
 #include <getopt.h>
@@ -46,6 +47,7 @@ enum cmd {
 	GET_SERVICE,
 	DELETE_SERVICE,
 	PUT_JOB,
+	GENERATE,
 	CLAIM_JOB,
 	FINISH_JOB,
 	LIST_JOBS
@@ -72,6 +74,7 @@ static const struct command {
     {"get-service", GET_SERVICE, 1, 0, 0},
     {"delete-service", DELETE_SERVICE, 1, 0, 1},
     {"put-job", PUT_JOB, 0, 1, 0},
+    {"generate", GENERATE, 2, 1, 0},
     {"claim-job", CLAIM_JOB, 2, 0, 0},
     {"finish-job", FINISH_JOB, 2, 0, 0},
     {"list-jobs", LIST_JOBS, 0, 0, 0},
@@ -88,8 +91,8 @@ struct options {
 	int expired;            /* list-jobs */
 	long parallel;          /* put-code */
 	int ids_from_stdin;     /* "-": ids named in a JSON object on stdin */
-	int api;                /* start, message, get-code: the HTTP API's
-	                           answer */
+	int api;                /* start, message, get-code, generate: the
+	                           HTTP API's answer */
 	int complete; /* put-job: service_data as csc-ask completes it */
 };
 
@@ -109,6 +112,7 @@ usage(FILE *f)
 	    "       csc-store [-v] get-service ID\n"
 	    "       csc-store [-v] delete-service ID\n"
 	    "       csc-store [-v] put-job [--complete] < job.json\n"
+	    "       csc-store [-v] generate [--api] SERVICE CODE < api-generate.json\n"
 	    "       csc-store [-v] claim-job SERVICE CODE --lease SECONDS\n"
 	    "       csc-store [-v] finish-job SERVICE CODE --status done|failed\n"
 	    "                      [--error TEXT]\n"
@@ -179,6 +183,7 @@ parse_command(int argc, char *argv[], struct options *o)
 		break;
 	case START:
 	case MESSAGE:
+	case GENERATE:
 		allowed = "A";
 		break;
 	default:
@@ -671,6 +676,126 @@ done:
 	return (out);
 }
 
+/* step_of(STATE, NAME): STATE's number NAME, for a message; 0 when it
+ * has none. */
+static int
+step_of(const cJSON *state, const char *name)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(state, name);
+
+	return (cJSON_IsNumber(v) ? v->valueint : 0);
+}
+
+/*
+ * generate: the HTTP API's {"action":"generate", conversation_id?,
+ * service_data?, wait?} in one process, as the job SERVICE/CODE: the
+ * body's service_data checked and completed as csc-ask completes it
+ * (put-job --complete), or else the service_data of the conversation it
+ * names.  A conversation_id must name a stored, complete conversation,
+ * with a service_data too: a job never points at a conversation that is
+ * not there, nor at an interview still open.  The body is read here,
+ * before any filter interprets it, so a member given twice is refused
+ * wherever it is.  "wait" is csc-api's business, and other members are
+ * not looked at.  Prints the job as put-job does.  NULL after err_set:
+ * EX_DATAERR for a bad body or service_data, EX_NOINPUT for a
+ * conversation not stored (or expired), CSC_EX_CONFLICT for one not
+ * complete or a job that exists already.
+ */
+static cJSON *
+generate(struct store *st, const cJSON *body, const char *service,
+    const char *code)
+{
+	const char *action = jsonio_string(body, "action"), *status;
+	const cJSON *conv, *sd;
+	cJSON *state = NULL, *job = NULL, *out = NULL, *v;
+
+	if (!cJSON_IsObject(body) || action == NULL ||
+	    strcmp(action, "generate") != 0) {
+		err_set(EX_DATAERR, "the request must be an object with "
+		                    "\"action\": \"generate\"");
+		return (NULL);
+	}
+	conv = cJSON_GetObjectItemCaseSensitive(body, "conversation_id");
+	sd = cJSON_GetObjectItemCaseSensitive(body, "service_data");
+	if (conv == NULL || cJSON_IsNull(conv)) {
+		if (sd == NULL) {
+			err_set(EX_DATAERR, "conversation_id is missing (or "
+			                    "give a service_data)");
+			return (NULL);
+		}
+	} else {
+		if (!cJSON_IsString(conv)) {
+			err_set(EX_DATAERR, "conversation_id must be a string "
+			                    "(a lowercase UUID)");
+			return (NULL);
+		}
+		if ((state = store_get_conversation(st, conv->valuestring)) ==
+		    NULL)
+			return (NULL);
+		status = jsonio_string(state, "status");
+		if (status == NULL || strcmp(status, "complete") != 0) {
+			err_set(CSC_EX_CONFLICT,
+			    "conversation %s is not complete: it is at "
+			    "step %d of %d",
+			    conv->valuestring, step_of(state, "step"),
+			    step_of(state, "total_steps"));
+			goto done;
+		}
+	}
+	v = sd != NULL ? cJSON_Duplicate(sd, 1)
+	               : cJSON_DetachItemFromObjectCaseSensitive(state,
+	                     "service_data");
+	if (v == NULL && sd == NULL) {
+		err_set(EX_SOFTWARE,
+		    "conversation %s is complete but holds "
+		    "no service_data",
+		    conv->valuestring);
+		goto done;
+	}
+	if ((job = cJSON_CreateObject()) == NULL ||
+	    !cJSON_AddItemToObject(job, "service_data", v)) {
+		cJSON_Delete(v);
+		err_set(EX_SOFTWARE, "out of memory");
+		goto done;
+	}
+	if (!cJSON_AddStringToObject(job, "service_id", service) ||
+	    !cJSON_AddStringToObject(job, "code_id", code) ||
+	    !cJSON_AddItemToObject(job, "conversation_id",
+	        state != NULL ? cJSON_CreateString(conv->valuestring)
+	                      : cJSON_CreateNull())) {
+		err_set(EX_SOFTWARE, "out of memory");
+		goto done;
+	}
+	out = sd != NULL ? put_job_complete(st, job) : store_put_job(st, job);
+done:
+	cJSON_Delete(job);
+	cJSON_Delete(state);
+	return (out);
+}
+
+/* generate --api: the HTTP API's 202 answer for the job OUT (taken),
+ * {service_id, code_id, status: "pending"}. */
+static cJSON *
+generate_api_view(cJSON *job)
+{
+	static const char *const fields[] = {"service_id", "code_id", "status"};
+	cJSON *out = cJSON_CreateObject(), *v;
+	size_t i;
+
+	for (i = 0; out != NULL && i < sizeof(fields) / sizeof(fields[0]); i++)
+		if ((v = cJSON_DetachItemFromObjectCaseSensitive(job,
+		         fields[i])) == NULL ||
+		    !cJSON_AddItemToObject(out, fields[i], v)) {
+			cJSON_Delete(v);
+			cJSON_Delete(out);
+			out = NULL;
+		}
+	cJSON_Delete(job);
+	if (out == NULL)
+		err_set(EX_SOFTWARE, "the job lacks its ids or status");
+	return (out);
+}
+
 static cJSON *
 run(struct store *st, const struct options *o, const cJSON *in)
 {
@@ -705,6 +830,9 @@ run(struct store *st, const struct options *o, const cJSON *in)
 	case PUT_JOB:
 		return (o->complete ? put_job_complete(st, in)
 		                    : store_put_job(st, in));
+	case GENERATE:
+		out = generate(st, in, o->ids[0], o->ids[1]);
+		return (o->api && out != NULL ? generate_api_view(out) : out);
 	case CLAIM_JOB:
 		return (store_claim_job(st, o->ids[0], o->ids[1], o->lease));
 	case FINISH_JOB:
@@ -726,8 +854,9 @@ static int
 read_stdin(const struct command *c, cJSON **in)
 {
 	size_t limit;
-	int flags = c->cmd == START || c->cmd == MESSAGE ? 0
-	                                                 : JSONIO_NUMBER_TEXT;
+	int flags = c->cmd == START || c->cmd == MESSAGE || c->cmd == GENERATE
+	                ? 0
+	                : JSONIO_NUMBER_TEXT;
 
 	if (jsonio_limit(&limit))
 		return (-1);

@@ -332,10 +332,9 @@ job_json() {
 	assert_equal "$(jq -c '[.conversation_id, .status, .attempts]' <<<"$output")" '[null,"done",1]'
 	assert_equal "$(jq -S -c .service_data <<<"$output")" "$(jq -S -c . <<<"$INTERVIEW_SD")"
 
-	# With a conversation: the service names it.
-	post '{"action":"start"}'
-	assert_api 201
-	id2=$(jq -r .conversation_id <<<"$reply")
+	# With a conversation, a complete one: the service names it.
+	interview
+	id2=$id
 	post "{\"action\":\"generate\",\"conversation_id\":\"$id2\",\"service_data\":$ORIGINAL_SD}"
 	assert_api 202
 	sid=$(jq -r .service_id <<<"$reply")
@@ -451,6 +450,263 @@ job_json() {
 	post "$(message_body "$conv" 1 '"vFirewall"')"
 	assert_api 200
 	assert_equal "$(jq -r .step <<<"$reply")" 2
+}
+
+@test "Content-Type: the media type in any case, with parameters and whitespace; another type is 415 naming the header" {
+	local ct
+	for ct in 'APPLICATION/JSON' 'Application/Json' 'application/json ; charset=utf-8' \
+		'application/JSON;charset=UTF-8' $'application/json\t;\tcharset=utf-8' 'application/json;'; do
+		api POST /conversation '{"action":"start"}' "$ct"
+		[ "$code" = 201 ] || fail "Content-Type '$ct': HTTP $code: $reply"
+		assert_api 201
+	done
+	for ct in 'text/plain' 'application/jsonx' 'application/json-seq' 'text/json; charset=utf-8' 'application/x-www-form-urlencoded'; do
+		api POST /conversation '{"action":"start"}' "$ct"
+		[ "$code" = 415 ] || fail "Content-Type '$ct': HTTP $code: $reply"
+		assert_api 415
+		assert_equal "$(jq -r .error.code <<<"$reply")" unsupported_media_type
+		jq -e '.error.message | contains("Content-Type: application/json") and contains("curl --json")' <<<"$reply" >/dev/null ||
+			fail "the message names no header to send: $reply"
+	done
+}
+
+# body_of BYTES FILE: a start body of exactly BYTES bytes in FILE.
+body_of() {
+	{
+		printf '{"action":"start","padding":"'
+		head -c $(($1 - 31)) /dev/zero | tr '\0' a
+		printf '"}'
+	} >"$2"
+	assert_equal "$(wc -c <"$2")" "$1"
+}
+
+# assert_lighttpd_error STATUS CODE [RID]: the last answer was lighttpd's
+# own error STATUS in the API's shape (error.code CODE), with nosniff, and
+# the CGI program never ran for its request, whose id is RID (the answer's
+# own when not given: lighttpd passes no header of a request it could not
+# parse).
+assert_lighttpd_error() {
+	local rid="${3:-$(header X-Request-Id)}"
+	assert_api "$1"
+	assert_equal "$(jq -c 'keys, (.error | keys)' <<<"$reply" | paste -sd ' ')" '["error"] ["code","message"]'
+	assert_equal "$(jq -r .error.code <<<"$reply")" "$2"
+	assert_equal "$(header X-Content-Type-Options)" nosniff
+	assert_equal "$(header X-Request-Id)" "$rid"
+	set -- "$1" "$2" "$rid"
+	wait_for 20 grep -q -F "errordoc: $3 " "$STACK_DIR/lighttpd.log"
+	if grep -q -F "csc-api: $3 " "$STACK_DIR/lighttpd.log"; then
+		fail "the CGI ran for $3: $(grep -F "$3" "$STACK_DIR/lighttpd.log")"
+	fi
+}
+
+@test "lighttpd's own errors are JSON: bodies over 64 KiB refused before the CGI (with and without Content-Length), method FOO" {
+	local rid n before chunked args
+	body_of 65536 "$BATS_TEST_TMPDIR/max"
+	API_HEADERS=(-H "X-Request-Id: max-$(new_id)")
+	code=$(curl -sS -o "$BATS_TEST_TMPDIR/reply" -D "$BATS_TEST_TMPDIR/headers" -w '%{http_code}' \
+		-H 'Content-Type: application/json' -H 'Transfer-Encoding: chunked' \
+		--data-binary "@$BATS_TEST_TMPDIR/max" "$CSC_API_URL/conversation")
+	reply=$(cat "$BATS_TEST_TMPDIR/reply")
+	API_HEADERS=()
+	assert_api 201
+	before=$(ddb_count)
+	for n in 65537 70000 2000000; do
+		body_of "$n" "$BATS_TEST_TMPDIR/body"
+		for chunked in no yes; do
+			rid="too-large-$n-$chunked-$(new_id)"
+			args=(-sS -o "$BATS_TEST_TMPDIR/reply" -D "$BATS_TEST_TMPDIR/headers" -w '%{http_code}'
+				-H 'Content-Type: application/json' -H "X-Request-Id: $rid" --data-binary "@$BATS_TEST_TMPDIR/body")
+			[ "$chunked" = no ] || args+=(-H 'Transfer-Encoding: chunked')
+			# lighttpd may close the connection before curl has sent the
+			# whole body: curl's exit status is no verdict, the answer is.
+			code=$(curl "${args[@]}" "$CSC_API_URL/conversation") || true
+			reply=$(cat "$BATS_TEST_TMPDIR/reply")
+			assert_lighttpd_error 413 too_large "$rid"
+		done
+	done
+	assert_equal "$(ddb_count)" "$before"
+	# A method lighttpd does not know.
+	api FOO /health
+	case "$code" in
+	405 | 501) ;;
+	*) fail "method FOO: HTTP $code: $reply" ;;
+	esac
+	assert_lighttpd_error "$code" method_not_allowed
+	# The server is up.
+	api GET /health
+	assert_api 200
+}
+
+@test "X-Content-Type-Options: nosniff on the CGI's answers, its errors and its preflight, and on lighttpd's" {
+	api GET /health
+	assert_api 200
+	assert_equal "$(header X-Content-Type-Options)" nosniff
+	post '{"action":"bogus"}'
+	assert_api 400
+	assert_equal "$(header X-Content-Type-Options)" nosniff
+	api OPTIONS /conversation
+	assert_equal "$code" 204
+	assert_equal "$(header X-Content-Type-Options)" nosniff
+	api GET /no-such-page
+	assert_api 404
+	assert_equal "$(header X-Content-Type-Options)" nosniff
+}
+
+@test "the CGI program's own path is no route: /csc-api/... answers 404 JSON, never the CGI" {
+	local path rid before method
+	before=$(ddb_count)
+	for path in /csc-api /csc-api/ /csc-api/health /csc-api/csc-api /csc-api/conversation /./csc-api/health \
+		//csc-api/health /%63sc-api/health /health/../csc-api/health /csc-errordoc /csc-errordoc/health /no-such-page /; do
+		for method in GET POST; do
+			rid="path-$(new_id)"
+			API_HEADERS=(-H "X-Request-Id: $rid")
+			if [ "$method" = POST ]; then
+				api POST "$path" '{"action":"start"}'
+			else
+				api GET "$path"
+			fi
+			API_HEADERS=()
+			[ "$code" = 404 ] || fail "$method $path: HTTP $code: $reply"
+			assert_api 404
+			assert_equal "$(jq -r .error.code <<<"$reply")" not_found
+		done
+	done
+	# No request reached the API's CGI program: it logs every one.
+	if grep -F 'csc-api: path-' "$STACK_DIR/lighttpd.log"; then
+		fail "the CGI program was reached"
+	fi
+	assert_equal "$(ddb_count)" "$before"
+}
+
+@test "generate names only a stored, complete conversation: 404 for a missing one, 409 for an open one, nothing stored" {
+	local before open missing
+	post '{"action":"start"}'
+	assert_api 201
+	open=$(jq -r .conversation_id <<<"$reply")
+	missing=$(new_id)
+	before=$(ddb_count)
+	post "{\"action\":\"generate\",\"conversation_id\":\"$missing\",\"service_data\":$ORIGINAL_SD}"
+	assert_api 404
+	assert_equal "$(jq -c . <<<"$reply")" \
+		"{\"error\":{\"code\":\"not_found\",\"message\":\"conversation $missing not found\"}}"
+	post "{\"action\":\"generate\",\"conversation_id\":\"$missing\"}"
+	assert_api 404
+	post "{\"action\":\"generate\",\"conversation_id\":\"$open\",\"service_data\":$ORIGINAL_SD,\"wait\":1}"
+	assert_api 409
+	assert_equal "$(jq -c . <<<"$reply")" \
+		"{\"error\":{\"code\":\"conflict\",\"message\":\"conversation $open is not complete: it is at step 1 of 7\"}}"
+	post "{\"action\":\"generate\",\"conversation_id\":\"$open\"}"
+	assert_api 409
+	assert_equal "$(jq -r .error.code <<<"$reply")" conflict
+	# No job, no service: the table holds what it held.
+	assert_equal "$(ddb_count)" "$before"
+}
+
+@test "generate refuses a member given twice, in service_data or at the top, with 400, and stores nothing" {
+	local before body sd
+	interview
+	before=$(ddb_count)
+	sd='{"service_type":"vFirewall","vendor":"Cisco","vendor":"Fortinet","features":["Traffic Filtering"]}'
+	for body in \
+		"{\"action\":\"generate\",\"service_data\":$sd}" \
+		"{\"action\":\"generate\",\"service_data\":{\"service_type\":\"vFirewall\",\"vendor\":\"Cisco\",\"features\":[\"Traffic Filtering\",{\"a\":1,\"a\":2}]}}" \
+		"{\"action\":\"generate\",\"service_data\":$ORIGINAL_SD,\"service_data\":$ORIGINAL_SD}" \
+		"{\"action\":\"generate\",\"service_data\":$ORIGINAL_SD,\"wait\":0,\"wait\":1}" \
+		"{\"action\":\"status\",\"action\":\"generate\",\"service_data\":$ORIGINAL_SD}" \
+		"{\"action\":\"generate\",\"conversation_id\":\"$id\",\"service_data\":$ORIGINAL_SD,\"conversation_id\":\"$id\"}"; do
+		post "$body"
+		[ "$code" = 400 ] || fail "HTTP $code for $body: $reply"
+		assert_api 400
+		assert_equal "$(jq -r .error.code <<<"$reply")" invalid_request
+		jq -e '.error.message | test("duplicate key")' <<<"$reply" >/dev/null || fail "message: $reply"
+	done
+	post "{\"action\":\"generate\",\"service_data\":$sd}"
+	assert_equal "$(jq -r .error.message <<<"$reply")" 'standard input: duplicate key "vendor" at .service_data'
+	assert_equal "$(ddb_count)" "$before"
+}
+
+# fake_runner_cgi: a copy of bin/csc-api in $BATS_TEST_TMPDIR/fake beside a
+# csc-job that claims the job, sleeps $FAKE_JOB_SECONDS and fails it: a
+# job whose length the test chooses.  Its start and end go to
+# $BATS_TEST_TMPDIR/fake/times.
+fake_runner_cgi() {
+	local dir="$BATS_TEST_TMPDIR/fake"
+	mkdir -p "$dir"
+	cp "$CSC_TOP/bin/csc-api" "$dir/csc-api"
+	# shellcheck disable=SC2016 # the fake runner's shell expands
+	printf '%s\n' '#!/bin/bash' 'set -eu' \
+		'csc-store claim-job "$2" "$3" --lease 60 >/dev/null' \
+		'printf "start %s\n" "$EPOCHREALTIME" >>"${0%/*}/times"' \
+		'sleep "$FAKE_JOB_SECONDS"' \
+		'csc-store finish-job "$2" "$3" --status failed --error "the fake runner" >/dev/null' \
+		'printf "end %s\n" "$EPOCHREALTIME" >>"${0%/*}/times"' >"$dir/csc-job"
+	chmod +x "$dir/csc-api" "$dir/csc-job"
+}
+
+# fake_generate WAIT JOB_SECONDS: generate with "wait": WAIT through the
+# fake runner's CGI, the job lasting JOB_SECONDS; the status in $code.
+fake_generate() {
+	local body raw
+	body="{\"action\":\"generate\",\"service_data\":$ORIGINAL_SD,\"wait\":$1}"
+	raw=$(FAKE_JOB_SECONDS=$2 REQUEST_METHOD=POST PATH_INFO=/conversation CONTENT_TYPE=application/json \
+		CONTENT_LENGTH=${#body} "$BATS_TEST_TMPDIR/fake/csc-api" <<<"$body" 2>>"$BATS_TEST_TMPDIR/cgi.log")
+	code=${raw#Status: }
+	code=${code%% *}
+	reply=${raw#*$'\r\n\r\n'}
+}
+
+@test "generate with wait N answers a job that ends within N seconds, fractions of a second included" {
+	fake_runner_cgi
+	# A job half a second shorter than the wait: finished, 200.
+	fake_generate 2 1.5
+	assert_equal "$code" 200
+	assert_equal "$(jq -r .status <<<"$reply")" failed
+	fake_generate 1.9 1.4
+	assert_equal "$code" 200
+	assert_equal "$(jq -r .status <<<"$reply")" failed
+	# And one longer than the wait: 202, the job still running.
+	fake_generate 0.5 2
+	assert_equal "$code" 202
+	assert_equal "$(jq -r .status <<<"$reply")" pending
+	assert_equal "$(grep -c '^start ' "$BATS_TEST_TMPDIR/fake/times")" 3
+}
+
+@test "an upstream's error text goes to the log with the request id, the client gets the id" {
+	local srv base raw sid cid rid status endpoint body
+	srv="$BATS_TEST_TMPDIR/server-scripted"
+	mkdir "$srv"
+	start_server "$srv" python3 "$CSC_TOP/tests/servers/scripted.py"
+	base="http://127.0.0.1:$(cat "$srv/port")"
+	sid=$(new_id) cid=$(new_id)
+	body="{\"action\":\"status\",\"service_id\":\"$sid\",\"code_id\":\"$cid\"}"
+	# DynamoDB refuses the credentials (77), then is not there at all (69).
+	for endpoint in "$base/denied" "http://127.0.0.1:1"; do
+		rid="upstream-$(new_id)"
+		raw=$(AWS_ENDPOINT_URL_DYNAMODB=$endpoint AWS_MAX_ATTEMPTS=1 HTTP_X_REQUEST_ID=$rid \
+			REQUEST_METHOD=POST PATH_INFO=/conversation CONTENT_TYPE=application/json \
+			CONTENT_LENGTH=${#body} csc-api <<<"$body" 2>"$BATS_TEST_TMPDIR/cgi.log")
+		status=${raw#Status: }
+		status=${status%% *}
+		assert_equal "$status" 502
+		grep -q -F "X-Request-Id: $rid"$'\r' <<<"$raw" || fail "no X-Request-Id $rid: $raw"
+		reply=${raw#*$'\r\n\r\n'}
+		case "$endpoint" in
+		*/denied)
+			assert_equal "$(jq -c . <<<"$reply")" \
+				"{\"error\":{\"code\":\"upstream_refused\",\"message\":\"the upstream service failed (request id $rid)\"}}"
+			# The upstream's own words are in the log, with the id.
+			grep -F "$rid" "$BATS_TEST_TMPDIR/cgi.log" | grep -q -F 'AccessDeniedException: User: arn:aws:iam::000000000000:user/csc is not authorized' ||
+				fail "the log lacks the error: $(cat "$BATS_TEST_TMPDIR/cgi.log")"
+			;;
+		*)
+			assert_equal "$(jq -c . <<<"$reply")" \
+				"{\"error\":{\"code\":\"upstream_failed\",\"message\":\"the upstream service failed (request id $rid)\"}}"
+			grep -F "$rid" "$BATS_TEST_TMPDIR/cgi.log" | grep -q 'exit 69: DynamoDB' ||
+				fail "the log lacks the error: $(cat "$BATS_TEST_TMPDIR/cgi.log")"
+			;;
+		esac
+	done
+	stop_server "$srv"
 }
 
 @test "the bad-request corpus: each its 4xx and a JSON error, the server up, nothing expanded, nothing stored" {
@@ -734,8 +990,8 @@ one_winner() {
 	assert_equal "$(object_versions "$sid/$cid/")" 6
 }
 
-@test "a generation that fails (refusal, max_tokens) ends failed, and status says why" {
-	local fault sid cid marker tries
+@test "a generation that fails (refusal, max_tokens) ends failed, and status and download say why" {
+	local fault sid cid marker tries why
 	for fault in refusal max_tokens; do
 		faults "[{\"match\": {\"path\": \"/v1/messages\"}, \"fault\": \"$fault\"}]"
 		marker="failing-$fault-$(new_id)"
@@ -761,10 +1017,13 @@ one_winner() {
 		refusal) jq -e '.error | test("refus")' <<<"$reply" >/dev/null || fail "$fault: $reply" ;;
 		max_tokens) jq -e '.error | test("max_tokens")' <<<"$reply" >/dev/null || fail "$fault: $reply" ;;
 		esac
+		# Download answers the failure, with the job's error, not "not
+		# generated yet".
+		why=$(jq -r .error <<<"$reply")
 		post "{\"action\":\"download\",\"service_id\":\"$sid\",\"code_id\":\"$cid\"}"
 		assert_api 409
 		assert_equal "$(jq -c . <<<"$reply")" \
-			'{"error":{"code":"not_ready","message":"the code is not generated yet; ask for its status"}}'
+			"$(jq -n -c --arg m "the generation failed: $why" '{error: {code: "generation_failed", message: $m}}')"
 		run --separate-stderr csc-store get-code "$sid" "$cid"
 		assert_success
 		assert_equal "$(jq -c '[.status, .attempts, (.files // [] | length)]' <<<"$output")" '["failed",1,0]'
