@@ -87,8 +87,9 @@ presign_url(struct presigner *p, const char *bucket, const char *key,
 		    sigv4_uri_encode(&p->query, disp.data, disp.len, 0))
 			goto oom;
 	}
-	/* After response-content-disposition, as botocore orders GetObject's
-	 * query members (the signature sorts them anyway). */
+	/* After response-content-disposition, in the order of GetObject's
+	 * members (botocore sends its Params in the order given; the
+	 * signature sorts them anyway). */
 	if (version_id != NULL &&
 	    ((p->query.len > 0 && buf_add(&p->query, "&", 1)) ||
 	        buf_addstr(&p->query, "versionId=") ||
