@@ -4,7 +4,8 @@
  *
  *   csc-presign s3://BUCKET/KEY ...     one URL per line
  *   csc-presign < code.json             {bucket, files:[{key,...}]} with
- *                                       url and expires_at added
+ *                                       url and expires_at added (a
+ *                                       file's version_id pins its URL)
  *   csc-presign --lines < many.jsonl    the same, one document per line
  */
 #include <getopt.h>
@@ -38,7 +39,8 @@ usage(FILE *f)
 	    "\n"
 	    "Print presigned S3 URLs.  With URLs as arguments, one URL per line;\n"
 	    "otherwise read {\"bucket\":..., \"files\":[{\"key\":...},...]} and write\n"
-	    "it back with \"url\" and \"expires_at\" added to every file.\n"
+	    "it back with \"url\" and \"expires_at\" added to every file (a\n"
+	    "file's \"version_id\" makes its URL serve that version only).\n"
 	    "\n"
 	    "  -e, --expires SECONDS  validity, 1..604800 (CSC_URL_TTL or 3600)\n"
 	    "  -m, --method METHOD    GET (download, the default) or PUT (upload)\n"
@@ -163,7 +165,7 @@ static int
 presign_document(struct presigner *p, const struct options *o, cJSON *doc)
 {
 	const cJSON *files = cJSON_GetObjectItemCaseSensitive(doc, "files");
-	const char *bucket = jsonio_string(doc, "bucket"), *key, *url;
+	const char *bucket = jsonio_string(doc, "bucket"), *key, *vid, *url;
 	char expires_at[21], name[1024];
 	cJSON *file;
 	time_t now = clock_now();
@@ -192,7 +194,11 @@ presign_document(struct presigner *p, const struct options *o, cJSON *doc)
 			    i);
 			return (-1);
 		}
+		/* The version the record names, when it names one: a later
+		 * write at the key does not change what the URL serves. */
+		vid = jsonio_string(file, "version_id");
 		url = presign_url(p, bucket, key,
+		    vid != NULL && *vid != '\0' ? vid : NULL,
 		    o->attachment ? file_name(file, key, name, sizeof(name))
 		                  : NULL,
 		    now);
@@ -260,7 +266,7 @@ presign_operands(struct presigner *p, const struct options *o, int n,
 		if ((bucket = strndup(uris[i] + 5,
 		         (size_t)(key - uris[i] - 5))) == NULL)
 			goto done;
-		url = presign_url(p, bucket, key + 1,
+		url = presign_url(p, bucket, key + 1, NULL,
 		    o->attachment ? file_name(NULL, key + 1, name, sizeof(name))
 		                  : NULL,
 		    now);

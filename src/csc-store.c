@@ -10,6 +10,7 @@
  *   csc-store get-code --api S C            the HTTP API's status answer
  *   csc-store generate --api S C < body     the HTTP API's generate
  *   csc-store claim-job S C --lease N       ... and the other job verbs
+ *   csc-store sweep-orphans                 objects no item records
  */
 #include <getopt.h>
 #include <signal.h>
@@ -33,6 +34,7 @@
 /* put-code reads six whole files: more than the usual 1 MiB of input. */
 #define BUNDLE_LIMIT ((size_t)64 << 20)
 #define LEASE_MAX 86400L
+#define ORPHAN_AGE 86400L /* s: older unrecorded objects are orphans */
 
 enum cmd {
 	INIT,
@@ -49,8 +51,10 @@ enum cmd {
 	PUT_JOB,
 	GENERATE,
 	CLAIM_JOB,
+	RENEW_JOB,
 	FINISH_JOB,
-	LIST_JOBS
+	LIST_JOBS,
+	SWEEP_ORPHANS
 };
 
 /* Each subcommand: its name, how many ids it takes, whether it reads
@@ -76,8 +80,10 @@ static const struct command {
     {"put-job", PUT_JOB, 0, 1, 0},
     {"generate", GENERATE, 2, 1, 0},
     {"claim-job", CLAIM_JOB, 2, 0, 0},
+    {"renew-job", RENEW_JOB, 2, 0, 0},
     {"finish-job", FINISH_JOB, 2, 0, 0},
     {"list-jobs", LIST_JOBS, 0, 0, 0},
+    {"sweep-orphans", SWEEP_ORPHANS, 0, 0, 1},
 };
 
 struct options {
@@ -85,7 +91,10 @@ struct options {
 	const char *ids[2];
 	enum store_files files; /* get-code */
 	const char *dir;        /* export */
-	long lease;             /* claim-job */
+	long lease;             /* claim-job, renew-job */
+	const char *token;      /* put-code, renew-job, finish-job */
+	long older_than;        /* sweep-orphans */
+	int dry_run;            /* sweep-orphans */
 	const char *status;     /* finish-job */
 	const char *error;      /* finish-job */
 	int expired;            /* list-jobs */
@@ -106,7 +115,7 @@ usage(FILE *f)
 	    "       csc-store [-v] delete-conversation ID\n"
 	    "       csc-store [-v] start [--api] < api-start.json\n"
 	    "       csc-store [-v] message [--api] < api-message.json\n"
-	    "       csc-store [-v] put-code [--parallel N] < bundle.json\n"
+	    "       csc-store [-v] put-code [--parallel N] [--token T] < bundle.json\n"
 	    "       csc-store [-v] get-code [--content | --check | --api] SERVICE CODE\n"
 	    "       csc-store [-v] export SERVICE CODE --dir DIR\n"
 	    "       csc-store [-v] get-service ID\n"
@@ -114,9 +123,11 @@ usage(FILE *f)
 	    "       csc-store [-v] put-job [--complete] < job.json\n"
 	    "       csc-store [-v] generate [--api] SERVICE CODE < api-generate.json\n"
 	    "       csc-store [-v] claim-job SERVICE CODE --lease SECONDS\n"
+	    "       csc-store [-v] renew-job SERVICE CODE --token T --lease SECONDS\n"
 	    "       csc-store [-v] finish-job SERVICE CODE --status done|failed\n"
-	    "                      [--error TEXT]\n"
+	    "                      [--error TEXT] [--token T]\n"
 	    "       csc-store [-v] list-jobs [--expired]\n"
+	    "       csc-store [-v] sweep-orphans [--older-than SECONDS] [--dry-run]\n"
 	    "\n"
 	    "csc's records in DynamoDB (CSC_TABLE, default CloudServiceCreator)\n"
 	    "and code bundles in S3 (CSC_BUCKET, default\n"
@@ -145,7 +156,10 @@ parse_command(int argc, char *argv[], struct options *o)
 	    {"expired", no_argument, NULL, 'x'},
 	    {"parallel", required_argument, NULL, 'p'},
 	    {"api", no_argument, NULL, 'A'},
-	    {"complete", no_argument, NULL, 'C'}, {NULL, 0, NULL, 0}};
+	    {"complete", no_argument, NULL, 'C'},
+	    {"token", required_argument, NULL, 't'},
+	    {"older-than", required_argument, NULL, 'o'},
+	    {"dry-run", no_argument, NULL, 'n'}, {NULL, 0, NULL, 0}};
 	const char *allowed;
 	long long v;
 	size_t i;
@@ -172,14 +186,20 @@ parse_command(int argc, char *argv[], struct options *o)
 	case CLAIM_JOB:
 		allowed = "l";
 		break;
+	case RENEW_JOB:
+		allowed = "lt";
+		break;
 	case FINISH_JOB:
-		allowed = "se";
+		allowed = "set";
+		break;
+	case SWEEP_ORPHANS:
+		allowed = "on";
 		break;
 	case LIST_JOBS:
 		allowed = "x";
 		break;
 	case PUT_CODE:
-		allowed = "p";
+		allowed = "pt";
 		break;
 	case START:
 	case MESSAGE:
@@ -223,6 +243,20 @@ parse_command(int argc, char *argv[], struct options *o)
 			break;
 		case 'C':
 			o->complete = 1;
+			break;
+		case 't':
+			o->token = optarg;
+			break;
+		case 'n':
+			o->dry_run = 1;
+			break;
+		case 'o':
+			if (num_parse(optarg, 0, 100L * 365 * 86400, &v)) {
+				err_set(EX_USAGE,
+				    "--older-than must be a number of seconds");
+				return (-1);
+			}
+			o->older_than = (long)v;
 			break;
 		case 'l':
 			if (num_parse(optarg, 1, LEASE_MAX, &v)) {
@@ -268,12 +302,15 @@ parse_command(int argc, char *argv[], struct options *o)
 		return (-1);
 	}
 	if ((o->c->cmd == EXPORT && o->dir == NULL) ||
-	    (o->c->cmd == CLAIM_JOB && o->lease == 0) ||
+	    ((o->c->cmd == CLAIM_JOB || o->c->cmd == RENEW_JOB) &&
+	        o->lease == 0) ||
+	    (o->c->cmd == RENEW_JOB && o->token == NULL) ||
 	    (o->c->cmd == FINISH_JOB && o->status == NULL)) {
 		err_set(EX_USAGE, "%s: %s is required", o->c->name,
-		    o->c->cmd == EXPORT      ? "--dir"
-		    : o->c->cmd == CLAIM_JOB ? "--lease"
-		                             : "--status");
+		    o->c->cmd == EXPORT       ? "--dir"
+		    : o->c->cmd == FINISH_JOB ? "--status"
+		    : o->lease == 0           ? "--lease"
+		                              : "--token");
 		return (-1);
 	}
 	return (0);
@@ -552,7 +589,8 @@ code_api_view(struct store *st, cJSON *doc)
 	    "error", "attempts"};
 	static const char *const file_fields[] = {"name", "size", "sha256"};
 	const char *status = jsonio_string(doc, "status");
-	const char *bucket = jsonio_string(doc, "bucket"), *key, *name, *url;
+	const char *bucket = jsonio_string(doc, "bucket"), *key, *name, *vid,
+	           *url;
 	const cJSON *files = cJSON_GetObjectItemCaseSensitive(doc, "files");
 	const cJSON *rec;
 	struct presigner p;
@@ -607,8 +645,12 @@ code_api_view(struct store *st, cJSON *doc)
 			    jsonio_string(doc, "code_id"));
 			goto fail;
 		}
-		/* Saved under its own name, as csc-presign --attachment has it. */
-		if ((url = presign_url(&p, bucket, key, name, now)) == NULL)
+		/* Saved under its own name, as csc-presign --attachment has it;
+		 * the version the record names, as csc-presign pins it. */
+		vid = jsonio_string(rec, "version_id");
+		if ((url = presign_url(&p, bucket, key,
+		         vid != NULL && *vid != '\0' ? vid : NULL, name,
+		         now)) == NULL)
 			goto fail;
 		if ((f = cJSON_CreateObject()) == NULL ||
 		    !cJSON_AddItemToArray(list, f))
@@ -817,7 +859,7 @@ run(struct store *st, const struct options *o, const cJSON *in)
 	case DELETE_CONVERSATION:
 		return (store_delete_conversation(st, o->ids[0]));
 	case PUT_CODE:
-		return (store_put_code(st, in));
+		return (store_put_code(st, in, o->token));
 	case GET_CODE:
 		out = store_get_code(st, o->ids[0], o->ids[1], o->files);
 		return (o->api ? code_api_view(st, out) : out);
@@ -837,9 +879,14 @@ run(struct store *st, const struct options *o, const cJSON *in)
 		return (store_claim_job(st, o->ids[0], o->ids[1], o->lease));
 	case FINISH_JOB:
 		return (store_finish_job(st, o->ids[0], o->ids[1], o->status,
-		    o->error));
+		    o->error, o->token));
+	case RENEW_JOB:
+		return (store_renew_job(st, o->ids[0], o->ids[1], o->token,
+		    o->lease));
 	case LIST_JOBS:
 		return (store_list_jobs(st, o->expired));
+	case SWEEP_ORPHANS:
+		return (store_sweep_orphans(st, o->older_than, o->dry_run));
 	}
 	err_set(EX_SOFTWARE, "unhandled command");
 	return (NULL);
@@ -877,6 +924,7 @@ main(int argc, char *argv[])
 	err_init("csc-store");
 	signal(SIGPIPE, SIG_IGN);
 	memset(&o, 0, sizeof(o));
+	o.older_than = ORPHAN_AGE;
 	memset(&st, 0, sizeof(st));
 	if ((first = parse_options(argc, argv)) <= 0)
 		return (first == 0 ? 0 : err_code());

@@ -990,6 +990,43 @@ one_winner() {
 	assert_equal "$(object_versions "$sid/$cid/")" 6
 }
 
+@test "a runner paused past its lease, taken over by the sweep, writes nothing: downloads are the reported bytes" {
+	local sid cid marker pid rc=0 first
+	sid=$(new_id) cid=$(new_id) marker="paused-$(new_id)"
+	job_json "$sid" "$cid" "$marker" | csc-store put-job >/dev/null
+	# The first generation streams for some seconds; the sweep's at full speed.
+	faults '[{"match": {"path": "/v1/messages"}, "fault": "slow", "delay_ms": 40, "times": 1}]'
+	TMPDIR=$BATS_TEST_TMPDIR CSC_JOB_LEASE=3 setsid csc-job run "$sid" "$cid" >"$BATS_TEST_TMPDIR/runner.log" 2>&1 3>&- &
+	pid=$!
+	# shellcheck disable=SC2016 # the inner shell expands
+	wait_for 50 bash -c '[ "$(ps -o pgid= -p "$1" | tr -d " ")" = "$1" ]' _ "$pid"
+	wait_for 100 grep -q -F -- "$marker" "$STACK_DIR/claude-requests.jsonl"
+	# Mid-stream, the runner is paused (a frozen VM, a swapped-out host),
+	# its heartbeat with it, until its lease runs out and a sweep takes
+	# the job over and finishes it.
+	kill -STOP -- "-$pid"
+	# shellcheck disable=SC2016 # the inner shell expands
+	wait_for 100 bash -c 'csc-store list-jobs --expired | jq -e --arg c "$1" "any(.jobs[]; .code_id == \$c)" >/dev/null' _ "$cid"
+	rm -f "$STACK_DIR/claude-faults.json"
+	run --separate-stderr csc-job sweep
+	assert_success
+	run --separate-stderr csc-store get-code "$sid" "$cid"
+	assert_equal "$(jq -c '[.status, .attempts]' <<<"$output")" '["done",2]'
+	first=$(jq -S -c .files <<<"$output")
+	# The paused runner wakes up: it finds its lease gone and writes nothing.
+	kill -CONT -- "-$pid"
+	wait "$pid" || rc=$?
+	assert_equal "$rc" 73
+	run --separate-stderr csc-store get-code "$sid" "$cid"
+	assert_equal "$(jq -c '[.status, .attempts, .error]' <<<"$output")" '["done",2,null]'
+	assert_equal "$(jq -S -c .files <<<"$output")" "$first"
+	assert_equal "$(object_versions "$sid/$cid/")" 6
+	assert_equal "$(standin_requests "$marker")" 2
+	post "{\"action\":\"download\",\"service_id\":\"$sid\",\"code_id\":\"$cid\"}"
+	assert_api 200
+	check_files "$sid" "$cid"
+}
+
 @test "a generation that fails (refusal, max_tokens) ends failed, and status and download say why" {
 	local fault sid cid marker tries why
 	for fault in refusal max_tokens; do

@@ -84,6 +84,25 @@ same_as_botocore() {
 	assert_line --index 0 --partial 'response-content-disposition=attachment%3B%20filename%3D%22plain.txt%22'
 }
 
+@test "a file's version_id is signed into its URL as botocore signs VersionId, with and without --attachment" {
+	local vid='3/L4kqtJlcpXroDTDmJ+rmSpXd3dIbrHY+MTRCxf3vjVBH40Nr8X8gdRQBpUMLUo' opt want doc
+	if ! python3 -c 'import botocore' 2>/dev/null; then
+		skip "botocore is not installed: cannot compare with it"
+	fi
+	for opt in --expires=3600 --attachment; do
+		run --separate-stderr python3 "$ORACLE" --version-id "$vid" "$opt" "${KEYS[@]}"
+		assert_success
+		want=$output
+		doc=$(printf '%s\n' "${KEYS[@]#s3://csc-code/}" |
+			jq -R -n -c --arg v "$vid" '{bucket: "csc-code", files: [inputs | {key: ., version_id: $v}]}')
+		run --separate-stderr csc-presign "$opt" <<<"$doc"
+		assert_success
+		output=$(jq -r '.files[].url' <<<"$output")
+		assert_equal "$output" "$want"
+		assert_output --partial "versionId=3%2FL4kqtJlcpXroDTDmJ%2BrmSpXd3dIbrHY%2BMTRCxf3vjVBH40Nr8X8gdRQBpUMLUo&X-Amz-Algorithm="
+	done
+}
+
 @test "a JSON document gets url and expires_at on every file, other fields untouched" {
 	run --separate-stderr csc-presign <<-'EOF'
 	{"service_id":"s1","bucket":"csc-code","extra":{"n":[1,2.5,null,true]},

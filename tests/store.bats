@@ -708,9 +708,10 @@ Cisco"
 	sid=$(new_id) cid=$(new_id)
 	bundle "$sid" "$cid" 10 >"$BATS_TEST_TMPDIR/in.json"
 	csc-store put-code <"$BATS_TEST_TMPDIR/in.json" >/dev/null
-	# The same bundle again is harmless, and makes a second version of each.
-	run --separate-stderr csc-store put-code <"$BATS_TEST_TMPDIR/in.json"
-	assert_success
+	# A second version of each object, written out of band.
+	while read -r key; do
+		aws s3api put-object --bucket cloudservicecreator-code --key "$key" >/dev/null
+	done < <(jq -r --arg sid "$sid" --arg cid "$cid" '.files[] | "\($sid)/\($cid)/\(.name)"' "$BATS_TEST_TMPDIR/in.json")
 	run aws s3api list-object-versions --bucket cloudservicecreator-code --prefix "$sid/" --output json
 	assert_equal "$(jq '.Versions | length' <<<"$output")" 12
 	run --separate-stderr csc-store delete-service "$sid"
@@ -722,6 +723,112 @@ Cisco"
 	assert_failure 66
 	run --separate-stderr csc-store delete-service "$sid"
 	assert_failure 66
+}
+
+# versions SID: "KEY VERSION_ID" of every object version under SID/, sorted.
+versions() {
+	aws s3api list-object-versions --bucket cloudservicecreator-code --prefix "$1/" --output json |
+		jq -r '[.Versions[]?, .DeleteMarkers[]?] | map("\(.Key) \(.VersionId)") | sort | .[]'
+}
+
+# one_file SID CID NAME CONTENT [NAME CONTENT...]: a bundle of those files.
+one_file() {
+	local sid="$1" cid="$2"
+	shift 2
+	jq -n -c --arg s "$sid" --arg c "$cid" '{service_id: $s, code_id: $c,
+		files: [$ARGS.positional | _nwise(2) | {name: .[0], content: .[1]}]}' --args "$@"
+}
+
+@test "a put-code refused for other files changes no object and leaves none behind" {
+	local sid cid before url
+	sid=$(new_id) cid=$(new_id)
+	one_file "$sid" "$cid" README.md ORIGINAL | csc-store put-code >/dev/null
+	before=$(versions "$sid")
+	assert_equal "$(wc -l <<<"$before")" 1
+	run --separate-stderr csc-store put-code < <(one_file "$sid" "$cid" README.md REPLACED extra.txt 'not wanted')
+	assert_failure 73
+	assert_output ''
+	assert_equal "$stderr" "csc-store: code $sid/$cid is already stored with other files (s3://cloudservicecreator-code/$sid/$cid/README.md holds other bytes)"
+	# No new version of README.md, and no extra.txt, not even a deleted one.
+	assert_equal "$(versions "$sid")" "$before"
+	url=$(csc-store get-code "$sid" "$cid" | csc-presign | jq -r '.files[0].url')
+	assert_equal "$(curl -sSf "$url")" ORIGINAL
+	run --separate-stderr csc-store get-code --content "$sid" "$cid"
+	assert_success
+	assert_equal "$(jq -c '[.files[] | [.name, .content]]' <<<"$output")" '[["README.md","ORIGINAL"]]'
+}
+
+@test "the same bundle again, or after a lost reply, is stored once: no second object version" {
+	local sid cid first
+	sid=$(new_id) cid=$(new_id)
+	bundle "$sid" "$cid" 100 >"$BATS_TEST_TMPDIR/in.json"
+	# README.md's PUT is done but its answer lost: the retry finds it there.
+	faults s3 '[{"match": {"method": "PUT", "path": "README"}, "action": "drop-after-forward", "times": 1}]'
+	run --separate-stderr csc-store put-code <"$BATS_TEST_TMPDIR/in.json"
+	assert_success
+	first=$output
+	assert_equal "$(versions "$sid" | wc -l)" 6
+	# The records name the versions there are.
+	assert_equal "$(jq -r '.files[] | "\(.key) \(.version_id)"' <<<"$first" | sort)" "$(versions "$sid")"
+	rm -f "$STACK_DIR/faults-s3.json"
+	run --separate-stderr csc-store put-code <"$BATS_TEST_TMPDIR/in.json"
+	assert_success
+	assert_equal "$(jq -S -c .files <<<"$output")" "$(jq -S -c .files <<<"$first")"
+	assert_equal "$(versions "$sid" | wc -l)" 6
+	run --separate-stderr csc-store get-code --check "$sid" "$cid"
+	assert_success
+}
+
+@test "objects whose metadata write was lost are taken up by the retry, not written again" {
+	local sid cid
+	sid=$(new_id) cid=$(new_id)
+	bundle "$sid" "$cid" 100 >"$BATS_TEST_TMPDIR/in.json"
+	# Every UpdateItem of the code item reaches DynamoDB, every answer is
+	# lost: put-code cannot tell, and keeps its objects.
+	faults dynamodb '[{"match": {"target": "DynamoDB_20120810.UpdateItem"}, "action": "drop-after-forward", "times": 4}]'
+	run --separate-stderr csc-store put-code <"$BATS_TEST_TMPDIR/in.json"
+	assert_failure 69
+	assert_equal "$(versions "$sid" | wc -l)" 6
+	rm -f "$STACK_DIR/faults-dynamodb.json"
+	run --separate-stderr csc-store put-code <"$BATS_TEST_TMPDIR/in.json"
+	assert_success
+	assert_equal "$(jq -r '.files[] | "\(.key) \(.version_id)"' <<<"$output" | sort)" "$(versions "$sid")"
+	run --separate-stderr csc-store get-code --check "$sid" "$cid"
+	assert_success
+}
+
+@test "a put-code whose metadata write fails takes back the objects it stored" {
+	local sid cid
+	sid=$(new_id) cid=$(new_id)
+	bundle "$sid" "$cid" 100 >"$BATS_TEST_TMPDIR/in.json"
+	faults dynamodb '[{"match": {"target": "DynamoDB_20120810.UpdateItem"}, "action": "503"}]'
+	run --separate-stderr csc-store put-code <"$BATS_TEST_TMPDIR/in.json"
+	assert_failure 69
+	assert_output ''
+	assert_equal "$(versions "$sid")" ''
+	rm -f "$STACK_DIR/faults-dynamodb.json"
+	run --separate-stderr csc-store put-code <"$BATS_TEST_TMPDIR/in.json"
+	assert_success
+	assert_equal "$(versions "$sid" | wc -l)" 6
+}
+
+@test "an object overwritten out of band: presigned URLs still serve the recorded bytes" {
+	local sid cid key sum url
+	sid=$(new_id) cid=$(new_id)
+	one_file "$sid" "$cid" README.md ORIGINAL | csc-store put-code >/dev/null
+	key="$sid/$cid/README.md"
+	printf 'OVERWRITTEN' >"$BATS_TEST_TMPDIR/other"
+	aws s3api put-object --bucket cloudservicecreator-code --key "$key" --body "$BATS_TEST_TMPDIR/other" >/dev/null
+	sum=$(printf ORIGINAL | sha256sum)
+	sum=${sum%% *}
+	# csc-presign on get-code's records, and get-code --api's own URLs.
+	for url in "$(csc-store get-code "$sid" "$cid" | csc-presign | jq -r '.files[0].url')" \
+		"$(csc-store get-code --api "$sid" "$cid" | jq -r '.files[0].url')"; do
+		assert_equal "$(curl -sSf "$url")" ORIGINAL
+		assert_equal "$(jq -r .sha256 <<<"$(csc-store get-code "$sid" "$cid" | jq .files[0])")" "$sum"
+	done
+	# A URL of the key alone serves what is there now.
+	assert_equal "$(curl -sSf "$(csc-presign "s3://cloudservicecreator-code/$key")")" OVERWRITTEN
 }
 
 @test "jobs: put, claim with a lease, a second claim refused, an expired lease re-claimed, finished" {
@@ -786,6 +893,51 @@ Cisco"
 	assert_failure 73
 	run --separate-stderr csc-store list-jobs
 	refute_output --partial "$cid"
+}
+
+@test "jobs: a runner whose lease was taken over renews, stores and finishes nothing" {
+	local sid cid now old new
+	now=$(date +%s)
+	sid=$(new_id)
+	cid=$(csc-store put-job <<<"{\"service_id\":\"$sid\"}" | jq -r .code_id)
+	old=$(env CSC_NOW="$now" csc-store claim-job "$sid" "$cid" --lease 60 | jq -r .lease_token)
+	[[ "$old" =~ ^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$ ]] || fail "lease token '$old'"
+	# The holder renews its lease; a stranger cannot.
+	run --separate-stderr env CSC_NOW="$((now + 50))" csc-store renew-job "$sid" "$cid" --token "$old" --lease 60
+	assert_success
+	assert_equal "$(jq -c "[.status, .lease_until - $now, .lease_token == \"$old\"]" <<<"$output")" '["running",110,true]'
+	run --separate-stderr csc-store renew-job "$sid" "$cid" --token "$(new_id)" --lease 60
+	assert_failure 73
+	assert_equal "$stderr" "csc-store: job $sid/$cid cannot be renewed: another runner's lease holds it now"
+	# The lease runs out; a sweep's runner claims the job with a new token.
+	new=$(env CSC_NOW="$((now + 111))" csc-store claim-job "$sid" "$cid" --lease 60 | jq -r .lease_token)
+	[ -n "$new" ] && [ "$new" != "$old" ] || fail "no new lease token: '$new'"
+	# The old runner: refused before it uploads anything, then at the end.
+	run --separate-stderr csc-store renew-job "$sid" "$cid" --token "$old" --lease 60
+	assert_failure 73
+	run --separate-stderr csc-store put-code --token "$old" < <(bundle "$sid" "$cid" 10)
+	assert_failure 73
+	assert_output ''
+	assert_equal "$stderr" "csc-store: job $sid/$cid is no longer held by this runner (running, another lease); nothing written"
+	assert_equal "$(versions "$sid")" ''
+	run --separate-stderr csc-store finish-job "$sid" "$cid" --status failed --error late --token "$old"
+	assert_failure 73
+	run --separate-stderr csc-store get-code "$sid" "$cid"
+	assert_equal "$(jq -c '[.status, .error, .lease_token == "'"$new"'"]' <<<"$output")" '["running",null,true]'
+	# The new runner stores and finishes it.
+	bundle "$sid" "$cid" 10 | csc-store put-code --token "$new" >/dev/null
+	run --separate-stderr csc-store finish-job "$sid" "$cid" --status "done" --token "$new"
+	assert_success
+	assert_equal "$(jq -r .status <<<"$output")" "done"
+	# Done, the old token still stores nothing: its own other bytes are
+	# refused and taken back.
+	run --separate-stderr csc-store put-code --token "$old" < <(bundle "$sid" "$cid" 20)
+	assert_failure 73
+	assert_equal "$(versions "$sid" | wc -l)" 6
+	run --separate-stderr csc-store finish-job "$sid" "$cid" --status "done" --token "$old"
+	assert_failure 73
+	run --separate-stderr csc-store renew-job "$sid" "$cid" --lease 60
+	assert_failure 64
 }
 
 # from_container DIR COMMAND...: COMMAND with no credentials but those of
@@ -856,13 +1008,45 @@ from_container() {
 }
 
 # vg ARGS...: run a program under valgrind; exit 99 on any memory error.
+@test "sweep-orphans removes old object versions no item records, and keeps recorded and young ones" {
+	local sid cid old young t_old t_young
+	sid=$(new_id) cid=$(new_id)
+	one_file "$sid" "$cid" README.md KEPT | csc-store put-code >/dev/null
+	# An orphan, then a young one two seconds later (S3 times are seconds).
+	old="$sid/orphans/old.txt" young="$sid/orphans/young.txt"
+	aws s3api put-object --bucket cloudservicecreator-code --key "$old" >/dev/null
+	t_old=$(aws s3api list-object-versions --bucket cloudservicecreator-code --prefix "$old" --output json |
+		jq '.Versions[0].LastModified | sub("\\.[0-9]+"; "") | sub("\\+00:00$"; "Z") | fromdate')
+	while [ "$(date +%s)" -le "$((t_old + 2))" ]; do sleep 0.2; done
+	aws s3api put-object --bucket cloudservicecreator-code --key "$young" >/dev/null
+	t_young=$(aws s3api list-object-versions --bucket cloudservicecreator-code --prefix "$young" --output json |
+		jq '.Versions[0].LastModified | sub("\\.[0-9]+"; "") | sub("\\+00:00$"; "Z") | fromdate')
+	[ "$t_young" -ge "$((t_old + 2))" ] || fail "young orphan at $t_young, old at $t_old"
+	# Ten seconds of age: the old orphan has it at old + 11, the young one not.
+	run --separate-stderr env CSC_NOW="$((t_old + 11))" csc-store sweep-orphans --older-than 10 --dry-run
+	assert_success
+	assert_equal "$(jq -c '[.dry_run, .deleted, .orphans >= 1, .young >= 1, .referenced >= 1]' <<<"$output")" '[true,0,true,true,true]'
+	assert_equal "$(versions "$sid" | wc -l)" 3
+	run --separate-stderr env CSC_NOW="$((t_old + 11))" CSC_ORPHAN_AGE=10 csc-job sweep --orphans
+	assert_success
+	assert_equal "$(jq -c '[.dry_run, .deleted == .orphans, .orphans >= 1]' <<<"$output")" '[false,true,true]'
+	assert_equal "$(versions "$sid" | cut -d' ' -f1)" "$sid/$cid/README.md
+$young"
+	run --separate-stderr csc-store get-code --check "$sid" "$cid"
+	assert_success
+	# Nothing is an orphan twice.
+	run --separate-stderr env CSC_NOW="$((t_old + 11))" csc-store sweep-orphans --older-than 10
+	assert_success
+	assert_equal "$(jq -c '[.orphans, .deleted]' <<<"$output")" '[0,0]'
+}
+
 vg() {
 	valgrind -q --leak-check=full --show-leak-kinds=definite,indirect,possible \
 		--errors-for-leak-kinds=definite,indirect,possible --error-exitcode=99 "$@"
 }
 
 @test "csc-store is clean under valgrind on its requests, retries and error paths" {
-	local sid cid id
+	local sid cid id token
 	case "$CSC_BUILD" in *san*) skip "the sanitizer build checks memory itself" ;; esac
 	sid=$(new_id) cid=$(new_id)
 	bundle "$sid" "$cid" 20000 >"$BATS_TEST_TMPDIR/in.json"
@@ -905,12 +1089,24 @@ vg() {
 	assert_failure 73
 	run vg csc-store list-jobs
 	assert_success
-	run vg csc-store finish-job "$sid" "$cid" --status failed --error x
+	token=$(csc-store get-code "$sid" "$cid" | jq -r .lease_token)
+	run vg csc-store renew-job "$sid" "$cid" --token "$token" --lease 60
+	assert_success
+	run vg csc-store renew-job "$sid" "$cid" --token "$(new_id)" --lease 60
+	assert_failure 73
+	run vg csc-store put-code --token "$(new_id)" < <(bundle "$sid" "$cid" 10)
+	assert_failure 73
+	run vg csc-store finish-job "$sid" "$cid" --status failed --error x --token "$token"
 	assert_success
 	run vg csc-store delete-service "$sid"
 	assert_success
 	run vg csc-store init
 	assert_success
+	run vg csc-store sweep-orphans --dry-run
+	assert_success
+	one_file "$sid" "$cid" README.md A | csc-store put-code >/dev/null
+	run vg csc-store put-code < <(one_file "$sid" "$cid" README.md B extra.txt C)
+	assert_failure 73
 	faults s3 '[{"match": {"method": "PUT"}, "action": "503"}]'
 	run vg csc-store put-code <"$BATS_TEST_TMPDIR/in.json"
 	assert_failure 69

@@ -54,7 +54,7 @@ disposition(struct buf *q, const char *name)
 
 const char *
 presign_url(struct presigner *p, const char *bucket, const char *key,
-    const char *attachment, time_t now)
+    const char *version_id, const char *attachment, time_t now)
 {
 	/* The credentials as loaded or last renewed (presigner_refresh):
 	 * signing a URL costs microseconds, so no expiry check per URL. */
@@ -87,6 +87,14 @@ presign_url(struct presigner *p, const char *bucket, const char *key,
 		    sigv4_uri_encode(&p->query, disp.data, disp.len, 0))
 			goto oom;
 	}
+	/* After response-content-disposition, in the order of GetObject's
+	 * members (botocore sends its Params in the order given; the
+	 * signature sorts them anyway). */
+	if (version_id != NULL &&
+	    ((p->query.len > 0 && buf_add(&p->query, "&", 1)) ||
+	        buf_addstr(&p->query, "versionId=") ||
+	        sigv4_uri_encode(&p->query, version_id, strlen(version_id), 0)))
+		goto oom;
 	host.name = "host";
 	host.value = p->host.data;
 	memset(&req, 0, sizeof(req));

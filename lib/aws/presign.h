@@ -30,13 +30,16 @@ int presigner_init(struct presigner *p, struct aws_client *client,
  * expire soon.  Returns 0, or -1 after err_set. */
 int presigner_refresh(struct presigner *p);
 
-/* presign_url(p, bucket, key, attachment, now): the URL for KEY in BUCKET
- * signed at NOW.  With ATTACHMENT non-NULL the URL asks S3 to answer with
- * "Content-Disposition: attachment" and that file name.  The string lives
- * in P until the next call.  Returns NULL after err_set: EX_DATAERR for a
- * bucket name S3 refuses, EX_CONFIG, or EX_SOFTWARE. */
+/* presign_url(p, bucket, key, version_id, attachment, now): the URL for
+ * KEY in BUCKET signed at NOW; with VERSION_ID non-NULL, for that version
+ * of it only (versionId, signed: what a later write puts at KEY is not
+ * what the URL serves).  With ATTACHMENT non-NULL the URL asks S3 to
+ * answer with "Content-Disposition: attachment" and that file name.  The
+ * string lives in P until the next call.  Returns NULL after err_set:
+ * EX_DATAERR for a bucket name S3 refuses, EX_CONFIG, or EX_SOFTWARE. */
 const char *presign_url(struct presigner *p, const char *bucket,
-    const char *key, const char *attachment, time_t now);
+    const char *key, const char *version_id, const char *attachment,
+    time_t now);
 
 /* presigner_free(p): free P's scratch memory (not the client). */
 void presigner_free(struct presigner *p);

@@ -104,9 +104,12 @@ classify(const struct http_request *req, const struct http_response *resp)
 		                                            : HTTP_RETRY);
 	if (resp->status >= 500)
 		return (HTTP_RETRY);
-	if (resp->status == 400) {
+	if (resp->status == 400 || resp->status == 409) {
 		error_code(resp, &e);
-		if (strcmp(e.code, "RequestTimeout") == 0)
+		/* 409 ConditionalRequestConflict: a conditional write raced
+		 * another; sent again, it gets that one's verdict. */
+		if (strcmp(e.code, "RequestTimeout") == 0 ||
+		    strcmp(e.code, "ConditionalRequestConflict") == 0)
 			return (HTTP_RETRY);
 	}
 	return (HTTP_DONE);
@@ -131,6 +134,7 @@ error_class(const char *code, long status)
 	    {"NoSuchBucket", EX_CONFIG},
 	    {"SlowDown", EX_TEMPFAIL},
 	    {"BucketAlreadyExists", EX_CONFIG},
+	    {"PreconditionFailed", CSC_EX_CONFLICT},
 	};
 	size_t i;
 
@@ -323,8 +327,10 @@ s3_put_objects(struct s3 *s, const char *bucket, struct s3_put *puts, size_t n,
 	unsigned char sha[32];
 	char what[1200], *got;
 	size_t i;
-	int rc = -1;
+	int rc = -1, failed = 0;
 
+	for (i = 0; i < n; i++)
+		puts[i].outcome = S3_PUT_NOT_SENT;
 	if (n == 0)
 		return (0);
 	calls = calloc(n, sizeof(*calls));
@@ -348,11 +354,15 @@ s3_put_objects(struct s3 *s, const char *bucket, struct s3_put *puts, size_t n,
 		        calls[i].sha) ||
 		    awsreq_header(&calls[i].ar, "x-amz-meta-sha256",
 		        puts[i].sha256_hex) ||
+		    (puts[i].create_only &&
+		        awsreq_header(&calls[i].ar, "If-None-Match", "*")) ||
 		    awsreq_build(&calls[i].ar)) {
 			err_set(EX_SOFTWARE, "cannot build PutObject %.200s",
 			    puts[i].key);
 			goto done;
 		}
+		memcpy(puts[i].checksum, calls[i].sha,
+		    sizeof(puts[i].checksum));
 		calls[i].ar.http.max_response = XML_MAX;
 		reqs[i] = calls[i].ar.http;
 		reqs[i].ctx = &calls[i].ar;
@@ -361,15 +371,29 @@ s3_put_objects(struct s3 *s, const char *bucket, struct s3_put *puts, size_t n,
 	 * still points at its awsreq, which prepare signs into. */
 	/* Failures are reported below, with the key they belong to. */
 	(void)http_do_many(reqs, resps, n, &policy, parallel ? parallel : 1);
+	/* Every answer is looked at, so that the caller knows each object
+	 * stored (to take back what a refused write left). */
 	for (i = 0; i < n; i++) {
+		puts[i].outcome = S3_PUT_FAILED;
 		snprintf(what, sizeof(what), "PutObject %.1100s", puts[i].key);
+		if (puts[i].create_only && !resps[i].transport_error &&
+		    resps[i].status == 412) {
+			puts[i].outcome = S3_PUT_EXISTS;
+			continue;
+		}
 		if (resps[i].transport_error || resps[i].status < 200 ||
 		    resps[i].status >= 300) {
-			if (resps[i].status == 0 && !resps[i].transport_error)
-				goto done; /* prepare failed and reported */
-			report(s, what, &resps[i]);
-			goto done;
+			/* status 0 without a transport error: prepare failed
+			 * and reported */
+			if (resps[i].status != 0 || resps[i].transport_error)
+				report(s, what, &resps[i]);
+			failed = 1;
+			continue;
 		}
+		puts[i].outcome = S3_PUT_STORED;
+		puts[i].version_id = http_response_header(&resps[i],
+		    "x-amz-version-id");
+		puts[i].etag = http_response_header(&resps[i], "etag");
 		/* S3 answers with the checksum it computed; it matches ours or
 		 * it would have refused the upload (BadDigest). */
 		got = http_response_header(&resps[i], "x-amz-checksum-sha256");
@@ -378,15 +402,11 @@ s3_put_objects(struct s3 *s, const char *bucket, struct s3_put *puts, size_t n,
 			    "S3 %s: stored checksum %s, "
 			    "expected %s",
 			    what, got, calls[i].sha);
-			free(got);
-			goto done;
+			failed = 1;
 		}
 		free(got);
-		puts[i].version_id = http_response_header(&resps[i],
-		    "x-amz-version-id");
-		puts[i].etag = http_response_header(&resps[i], "etag");
 	}
-	rc = 0;
+	rc = failed ? -1 : 0;
 done:
 	for (i = 0; calls != NULL && i < n; i++) {
 		http_response_free(&resps[i]);

@@ -8,7 +8,8 @@
  * SignatureDoesNotMatch, InvalidAccessKeyId, ExpiredToken, and any other
  * 401 or 403 answer (a HEAD's has no body to name it) 77; NoSuchKey,
  * NoSuchBucket, NoSuchVersion 66; SlowDown that outlasts the retries 75;
- * 5xx and transport errors 69; other 4xx 65.
+ * PreconditionFailed (a conditional write refused) 73; 5xx and transport
+ * errors 69; other 4xx 65.
  */
 #ifndef CSC_S3_H
 #define CSC_S3_H
@@ -52,16 +53,30 @@ struct s3_put {
 	size_t len;
 	const char *content_type;
 	const char *sha256_hex; /* hex SHA-256 of BODY, kept as metadata */
+	int create_only;        /* If-None-Match: *: never replace an object */
 	/* Filled by s3_put_objects: */
-	char *version_id; /* NULL when the bucket is not versioned */
+	enum {
+		S3_PUT_NOT_SENT,
+		S3_PUT_STORED,
+		S3_PUT_EXISTS,
+		S3_PUT_FAILED
+	} outcome;
+	char *version_id; /* of a STORED object; NULL when the bucket is
+	                     not versioned */
 	char *etag;
+	char checksum[48]; /* base64 SHA-256 of BODY, as S3 sends it */
 };
 
 /* s3_put_objects(s, bucket, puts, n, parallel): PutObject each of N
  * objects, PARALLEL at a time (1: one after the other), each with
  * x-amz-checksum-sha256 (S3 checks the bytes against it) and the hex
- * SHA-256 as x-amz-meta-sha256.  Returns 0 when every object is stored,
- * or -1 after err_set for the first failure (others may be stored). */
+ * SHA-256 as x-amz-meta-sha256; a create_only one with If-None-Match: *,
+ * whose 412 PreconditionFailed (the key has a current version) is not
+ * retried and not an error: its outcome is S3_PUT_EXISTS.  Every put's
+ * outcome is set, STORED ones with their version id, whether or not
+ * another failed (a FAILED one may still have been stored, its answer
+ * lost).  Returns 0 when every object is STORED or EXISTS, or -1 after
+ * err_set for the first failure. */
 int s3_put_objects(struct s3 *s, const char *bucket, struct s3_put *puts,
     size_t n, size_t parallel);
 void s3_put_free(struct s3_put *puts, size_t n);

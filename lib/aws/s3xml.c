@@ -18,6 +18,7 @@
 #include <expat.h>
 
 #include "buf.h"
+#include "clock.h"
 #include "digest.h"
 #include "err.h"
 #include "num.h"
@@ -45,7 +46,8 @@ enum field {
 	F_KEY,
 	F_VERSION_ID,
 	F_LATEST,
-	F_SIZE /* entries */
+	F_SIZE,
+	F_MODIFIED /* entries */
 };
 
 /* Where each wanted leaf lives: document, enclosing entry, local name. */
@@ -66,9 +68,11 @@ static const struct {
     {DOC_VERSIONS, E_VERSION, "VersionId", F_VERSION_ID},
     {DOC_VERSIONS, E_VERSION, "IsLatest", F_LATEST},
     {DOC_VERSIONS, E_VERSION, "Size", F_SIZE},
+    {DOC_VERSIONS, E_VERSION, "LastModified", F_MODIFIED},
     {DOC_VERSIONS, E_MARKER, "Key", F_KEY},
     {DOC_VERSIONS, E_MARKER, "VersionId", F_VERSION_ID},
     {DOC_VERSIONS, E_MARKER, "IsLatest", F_LATEST},
+    {DOC_VERSIONS, E_MARKER, "LastModified", F_MODIFIED},
     {DOC_DELETE, E_DERROR, "Key", F_KEY},
     {DOC_DELETE, E_DERROR, "VersionId", F_VERSION_ID},
     {DOC_DELETE, E_DERROR, "Code", F_CODE},
@@ -294,6 +298,12 @@ end_field(struct reader *r, const char *name)
 		v = trim(t);
 		if (num_parse(v, 0, LLONG_MAX, &r->ver.size))
 			stop(r, "S3 sent <Size>%.32s</Size>", v);
+		break;
+	case F_MODIFIED:
+		v = trim(t);
+		if (clock_parse_rfc3339(v, &r->ver.last_modified))
+			stop(r, "S3 sent <LastModified>%.40s</LastModified>",
+			    v);
 		break;
 	case F_NONE:
 		break;

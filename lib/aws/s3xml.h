@@ -16,6 +16,7 @@
 #define CSC_S3XML_H
 
 #include <stddef.h>
+#include <time.h>
 
 /* An S3 error body: <Error><Code/><Message/><RequestId/>...</Error>. */
 struct s3xml_error {
@@ -36,7 +37,8 @@ struct s3xml_version {
 	char *version_id; /* "null" for objects from before versioning */
 	int is_delete_marker;
 	int is_latest;
-	long long size; /* -1 for delete markers (or if S3 left it out) */
+	long long size;       /* -1 for delete markers (or if S3 left it out) */
+	time_t last_modified; /* 0 if S3 left it out */
 };
 
 /* A ListObjectVersions page (ListVersionsResult). */

@@ -50,8 +50,11 @@ cJSON *store_put_conversation(struct store *st, const cJSON *state);
 cJSON *store_get_conversation(struct store *st, const char *id);
 cJSON *store_delete_conversation(struct store *st, const char *id);
 
-/* Code bundles: put_code reads csc-generate's output. */
-cJSON *store_put_code(struct store *st, const cJSON *bundle);
+/* Code bundles: put_code reads csc-generate's output.  Its objects are
+ * written once (never over other bytes); a refused or failed put_code
+ * takes back the object versions it stored.  With TOKEN (a job's lease
+ * token), it writes only while the job is held under that token. */
+cJSON *store_put_code(struct store *st, const cJSON *bundle, const char *token);
 enum store_files { STORE_META_ONLY, STORE_CHECK, STORE_CONTENT };
 cJSON *store_get_code(struct store *st, const char *service, const char *code,
     enum store_files files);
@@ -60,13 +63,25 @@ cJSON *store_export(struct store *st, const char *service, const char *code,
 cJSON *store_get_service(struct store *st, const char *id);
 cJSON *store_delete_service(struct store *st, const char *id);
 
-/* Jobs: the CODE# item of an asynchronous generation. */
+/* Jobs: the CODE# item of an asynchronous generation.  A claim makes a
+ * new lease_token; renew and finish with a TOKEN act only while the job
+ * still holds it (fencing: a runner whose lease was taken over writes
+ * nothing), 73 otherwise.  finish_job's TOKEN may be NULL. */
 cJSON *store_put_job(struct store *st, const cJSON *req);
 cJSON *store_claim_job(struct store *st, const char *service, const char *code,
     long lease);
+cJSON *store_renew_job(struct store *st, const char *service, const char *code,
+    const char *token, long lease);
 cJSON *store_finish_job(struct store *st, const char *service, const char *code,
-    const char *status, const char *error);
+    const char *status, const char *error, const char *token);
 cJSON *store_list_jobs(struct store *st, int expired_only);
+
+/* store_sweep_orphans(st, older_than, dry_run): delete the object
+ * versions of the bucket that no CODE# item records (by key and version
+ * id) and that are older than OLDER_THAN seconds; with DRY_RUN, only
+ * count them.  Returns {listed, referenced, young, orphans, deleted}, or
+ * NULL after err_set. */
+cJSON *store_sweep_orphans(struct store *st, long older_than, int dry_run);
 
 /* store_init(st): create the table and the bucket (SPEC section 5);
  * idempotent.  Returns what it did, with warnings for what the endpoint

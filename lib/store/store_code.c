@@ -162,14 +162,19 @@ static const char *const code_fields[] = {"conversation_id", "model",
 
 /* Write the CODE# item of a stored bundle: status done, the file
  * records, the generation's facts.  Conditional: a bundle already done
- * is not replaced, unless it is this very bundle again. */
+ * is not replaced, unless it is this very bundle again; with TOKEN, only
+ * while the job's lease_token is TOKEN (the runner still holds the job).
+ * Returns 0; 1 after err_set(73) when refused (the item then does not
+ * point at these records' objects); -1 after err_set for any other
+ * failure (the write may have happened, its answer lost). */
 static int
 write_code_item(struct store *st, const char *service, const char *code,
-    const cJSON *bundle, const cJSON *records, time_t now)
+    const cJSON *bundle, const cJSON *records, const char *token, time_t now)
 {
 	struct update u;
 	cJSON *req = NULL, *resp = NULL, *stored = NULL, *doc = NULL;
 	const cJSON *v;
+	const char *had;
 	size_t i;
 	int rc = -1, r;
 
@@ -188,10 +193,15 @@ write_code_item(struct store *st, const char *service, const char *code,
 	    upd_set_how(&u, "created_at", store_time_string(now), 1) ||
 	    upd_remove(&u, "job_queue") || upd_remove(&u, "lease_until") ||
 	    upd_remove(&u, "error") ||
-	    upd_value(&u, "done", cJSON_CreateString("done")))
+	    upd_value(&u, "done", cJSON_CreateString("done")) ||
+	    (token != NULL &&
+	        (upd_name(&u, "lease_token") ||
+	            upd_value(&u, "token", cJSON_CreateString(token)))))
 		goto nomem;
 	if ((req = upd_request(&u, st->table, store_code_key(service, code),
-	         "attribute_not_exists(pk) OR #status <> :done", NULL)) == NULL)
+	         token != NULL ? "#lease_token = :token AND #status <> :done"
+	                       : "attribute_not_exists(pk) OR #status <> :done",
+	         NULL)) == NULL)
 		goto done;
 	r = ddb_call(&st->ddb, "UpdateItem", req, &resp,
 	    "ConditionalCheckFailedException");
@@ -200,6 +210,15 @@ write_code_item(struct store *st, const char *service, const char *code,
 	if (r == 1) {
 		if (store_get_item(st, store_code_key(service, code), &stored))
 			goto done;
+		rc = 1;
+		had = store_item_string(stored, "lease_token");
+		if (token != NULL && (had == NULL || strcmp(had, token) != 0)) {
+			err_set(CSC_EX_CONFLICT,
+			    "code %s/%s: this runner's lease was taken "
+			    "over; nothing written",
+			    service, code);
+			goto done;
+		}
 		if (stored == NULL || (doc = store_plain_of(stored)) == NULL ||
 		    !same_files(cJSON_GetObjectItemCaseSensitive(doc, "files"),
 		        records)) {
@@ -258,8 +277,144 @@ done:
 	return (rc);
 }
 
+/* Before anything is uploaded: the job SERVICE/CODE is still held by
+ * the runner whose lease token is TOKEN (a consistent read), running, or
+ * done by it (a retry).  Returns 0, or -1 after err_set (73 when another
+ * runner took the job over, 66 when there is no such job). */
+static int
+check_lease(struct store *st, const char *service, const char *code,
+    const char *token)
+{
+	cJSON *item = NULL;
+	const char *had, *status;
+	int rc = -1;
+
+	if (store_get_item(st, store_code_key(service, code), &item))
+		return (-1);
+	had = store_item_string(item, "lease_token");
+	status = store_item_string(item, "status");
+	if (item == NULL)
+		err_set(EX_NOINPUT, "job %s/%s not found", service, code);
+	else if (had == NULL || strcmp(had, token) != 0 || status == NULL ||
+	         (strcmp(status, "running") != 0 &&
+	             strcmp(status, "done") != 0))
+		err_set(CSC_EX_CONFLICT,
+		    "job %s/%s is no longer held by this runner (%s, "
+		    "another lease); nothing written",
+		    service, code, status ? status : "of unknown status");
+	else
+		rc = 0;
+	cJSON_Delete(item);
+	return (rc);
+}
+
+/* An object already at PUT's key (its create-only upload was refused):
+ * when it holds the very bytes PUT would have written (a retried
+ * put-code, or one whose metadata write was lost), PUT takes its version
+ * id and is as good as stored; other bytes are a conflict (73).  S3's
+ * own checksum of the object decides, else the bytes themselves.
+ * Returns 0, or -1 after err_set. */
+static int
+adopt_existing(struct store *st, struct s3_put *put, const char *service,
+    const char *code)
+{
+	struct s3_object o;
+	char got[65];
+	int same, rc = -1;
+
+	if (s3_head_object(&st->s3, st->bucket, put->key, NULL, &o))
+		return (-1);
+	if (o.checksum_sha256 != NULL) {
+		same = strcmp(o.checksum_sha256, put->checksum) == 0;
+	} else {
+		s3_object_free(&o);
+		if (s3_get_object(&st->s3, st->bucket, put->key, NULL,
+		        put->len + 1, &o))
+			return (-1);
+		same = digest_sha256_hex(o.body.data ? o.body.data : "",
+		           o.body.len, got) == 0 &&
+		       strcmp(got, put->sha256_hex) == 0;
+	}
+	if (!same) {
+		err_set(CSC_EX_CONFLICT,
+		    "code %s/%s is already stored with other files "
+		    "(s3://%s/%s holds other bytes)",
+		    service, code, st->bucket, put->key);
+		goto done;
+	}
+	if (o.version_id != NULL &&
+	    (put->version_id = strdup(o.version_id)) == NULL) {
+		store_oom();
+		goto done;
+	}
+	rc = 0;
+done:
+	s3_object_free(&o);
+	return (rc);
+}
+
+/* Does the CODE# item of SERVICE/CODE record any object version this
+ * put-code stored?  1 if so, 0 if not, -1 when it cannot be told. */
+static int
+item_records_ours(struct store *st, const char *service, const char *code,
+    const struct s3_put *puts, size_t n)
+{
+	cJSON *item = NULL, *doc = NULL;
+	const cJSON *rec;
+	const char *key, *vid;
+	size_t i;
+	int rc = -1;
+
+	if (store_get_item(st, store_code_key(service, code), &item))
+		return (-1);
+	rc = 0;
+	if (item == NULL)
+		goto done;
+	if ((doc = store_plain_of(item)) == NULL) {
+		rc = -1;
+		goto done;
+	}
+	cJSON_ArrayForEach(rec,
+	    cJSON_GetObjectItemCaseSensitive(doc, "files")) {
+		key = jsonio_string(rec, "key");
+		vid = jsonio_string(rec, "version_id");
+		for (i = 0; key != NULL && i < n; i++)
+			if (puts[i].outcome == S3_PUT_STORED &&
+			    strcmp(puts[i].key, key) == 0 &&
+			    (puts[i].version_id == NULL || vid == NULL ||
+			        strcmp(puts[i].version_id, vid) == 0))
+				rc = 1;
+	}
+done:
+	cJSON_Delete(doc);
+	cJSON_Delete(item);
+	return (rc);
+}
+
+/* Take back the object versions this put-code stored (a refused or
+ * failed write), by version id, so that nothing it wrote stays behind.
+ * Answered before for a put whose answer was lost (FAILED) is left to
+ * csc-store sweep-orphans.  Failures are logged only: the first error
+ * of the run is the one that matters. */
+static void
+take_back(struct store *st, const struct s3_put *puts, size_t n)
+{
+	struct s3_key_version list[STORE_MAX_FILES];
+	size_t i, k = 0;
+
+	for (i = 0; i < n; i++)
+		if (puts[i].outcome == S3_PUT_STORED) {
+			list[k].key = puts[i].key;
+			list[k].version_id = puts[i].version_id;
+			k++;
+		}
+	if (k > 0 && s3_delete_objects(&st->s3, st->bucket, list, k) == 0)
+		err_debug("took back the %zu object version%s stored", k,
+		    k == 1 ? "" : "s");
+}
+
 cJSON *
-store_put_code(struct store *st, const cJSON *bundle)
+store_put_code(struct store *st, const cJSON *bundle, const char *token)
 {
 	const char *service = jsonio_string(bundle, "service_id");
 	const char *code = jsonio_string(bundle, "code_id");
@@ -270,6 +425,7 @@ store_put_code(struct store *st, const cJSON *bundle)
 	cJSON *records = NULL, *out = NULL;
 	time_t now = clock_now();
 	size_t n = 0, i;
+	int r, undo = 0;
 
 	memset(puts, 0, sizeof(puts));
 	if (!cJSON_IsObject(bundle)) {
@@ -278,6 +434,8 @@ store_put_code(struct store *st, const cJSON *bundle)
 	}
 	if (ids_check("service_id", service) || ids_check("code_id", code) ||
 	    check_files(files, &n))
+		return (NULL);
+	if (token != NULL && check_lease(st, service, code, token))
 		return (NULL);
 	for (i = 0, f = files->child; i < n; i++, f = f->next) {
 		const char *content = jsonio_string(f, "content");
@@ -288,15 +446,34 @@ store_put_code(struct store *st, const cJSON *bundle)
 		puts[i].body = content;
 		puts[i].len = strlen(content);
 		puts[i].content_type = content_type(jsonio_string(f, "name"));
+		puts[i].create_only = 1;
 		if (digest_sha256_hex(content, puts[i].len, sums[i]))
 			goto nomem;
 		puts[i].sha256_hex = sums[i];
 	}
-	/* Objects first: the items written next point at them. */
-	if (s3_put_objects(&st->s3, st->bucket, puts, n, st->parallel) ||
-	    (records = file_records(puts, files, n)) == NULL ||
-	    write_code_item(st, service, code, bundle, records, now) ||
-	    write_service_item(st, service, code, bundle, now))
+	/* Objects first: the items written next point at them.  Each is
+	 * written once (If-None-Match), never over another; from here on a
+	 * refusal takes back what this run stored. */
+	undo = 1;
+	if (s3_put_objects(&st->s3, st->bucket, puts, n, st->parallel))
+		goto done;
+	for (i = 0; i < n; i++)
+		if (puts[i].outcome == S3_PUT_EXISTS &&
+		    adopt_existing(st, &puts[i], service, code))
+			goto done;
+	if ((records = file_records(puts, files, n)) == NULL)
+		goto done;
+	if ((r = write_code_item(st, service, code, bundle, records, token,
+	         now)) != 0) {
+		/* A write that may have landed keeps its objects, unless
+		 * the item is seen not to point at them. */
+		if (r < 0 && item_records_ours(st, service, code, puts, n) != 0)
+			undo = 0;
+		goto done;
+	}
+	/* The item points at the objects now: they stay. */
+	undo = 0;
+	if (write_service_item(st, service, code, bundle, now))
 		goto done;
 	if ((out = cJSON_Duplicate(bundle, 1)) == NULL)
 		goto nomem;
@@ -314,6 +491,8 @@ nomem:
 	cJSON_Delete(out);
 	out = store_oom();
 done:
+	if (out == NULL && undo)
+		take_back(st, puts, n);
 	cJSON_Delete(records);
 	s3_put_free(puts, n);
 	return (out);

@@ -47,10 +47,10 @@ job_doc(const cJSON *item, const char *service, const char *code)
  * status that does not allow it (73). */
 static void
 job_refused(struct store *st, const char *service, const char *code,
-    const char *what)
+    const char *what, const char *token)
 {
 	cJSON *item = NULL;
-	const char *status;
+	const char *status, *had;
 	const cJSON *lease;
 
 	if (store_get_item(st, store_code_key(service, code), &item))
@@ -60,6 +60,15 @@ job_refused(struct store *st, const char *service, const char *code,
 		return;
 	}
 	status = store_item_string(item, "status");
+	had = store_item_string(item, "lease_token");
+	if (token != NULL && (had == NULL || strcmp(had, token) != 0)) {
+		err_set(CSC_EX_CONFLICT,
+		    "job %s/%s cannot be %s: another runner's lease "
+		    "holds it now",
+		    service, code, what);
+		cJSON_Delete(item);
+		return;
+	}
 	lease = cJSON_GetObjectItemCaseSensitive(
 	    cJSON_GetObjectItemCaseSensitive(item, "lease_until"), "N");
 	err_set(CSC_EX_CONFLICT, "job %s/%s cannot be %s: it is %s%s%s",
@@ -154,7 +163,8 @@ done:
  * job view, or NULL after err_set (66/73 when the condition fails). */
 static cJSON *
 job_update(struct store *st, const char *service, const char *code,
-    struct update *u, const char *condition, const char *what)
+    struct update *u, const char *condition, const char *what,
+    const char *token)
 {
 	cJSON *req, *resp = NULL, *out = NULL;
 	int r;
@@ -165,7 +175,7 @@ job_update(struct store *st, const char *service, const char *code,
 	r = ddb_call(&st->ddb, "UpdateItem", req, &resp,
 	    "ConditionalCheckFailedException");
 	if (r == 1)
-		job_refused(st, service, code, what);
+		job_refused(st, service, code, what, token);
 	else if (r == 0)
 		out = job_doc(
 		    cJSON_GetObjectItemCaseSensitive(resp, "Attributes"),
@@ -182,11 +192,16 @@ store_claim_job(struct store *st, const char *service, const char *code,
 	struct update u;
 	cJSON *out = NULL;
 	time_t now = clock_now();
+	char token[37];
 
 	if (ids_check("service id", service) || ids_check("code id", code))
 		return (NULL);
+	/* A new token for each claim: the runner's writes are conditional
+	 * on it, so one whose lease was taken over writes nothing. */
+	ids_new(token);
 	if (upd_init(&u) ||
 	    upd_set(&u, "status", cJSON_CreateString("running")) ||
+	    upd_set(&u, "lease_token", cJSON_CreateString(token)) ||
 	    upd_set(&u, "job_queue", cJSON_CreateString(STORE_JOB_QUEUE)) ||
 	    upd_set(&u, "lease_until",
 	        cJSON_CreateNumber((double)(now + lease))) ||
@@ -208,7 +223,39 @@ store_claim_job(struct store *st, const char *service, const char *code,
 	out = job_update(st, service, code, &u,
 	    "attribute_exists(pk) AND (#status = :pending OR "
 	    "(#status = :running AND #lease_until < :now))",
-	    "claimed");
+	    "claimed", NULL);
+done:
+	upd_free(&u);
+	return (out);
+}
+
+cJSON *
+store_renew_job(struct store *st, const char *service, const char *code,
+    const char *token, long lease)
+{
+	struct update u;
+	cJSON *out = NULL;
+	time_t now = clock_now();
+
+	if (ids_check("service id", service) || ids_check("code id", code) ||
+	    ids_check("lease token", token))
+		return (NULL);
+	if (upd_init(&u) ||
+	    upd_set(&u, "lease_until",
+	        cJSON_CreateNumber((double)(now + lease))) ||
+	    upd_set(&u, "updated_at", store_time_string(now)) ||
+	    upd_name(&u, "status") || upd_name(&u, "lease_token") ||
+	    upd_value(&u, "running", cJSON_CreateString("running")) ||
+	    upd_value(&u, "token", cJSON_CreateString(token))) {
+		store_oom();
+		goto done;
+	}
+	/* Only the runner that holds the lease renews it; a lease that ran
+	 * out but was not claimed again is still its own. */
+	out = job_update(st, service, code, &u,
+	    "attribute_exists(pk) AND #status = :running AND "
+	    "#lease_token = :token",
+	    "renewed", token);
 done:
 	upd_free(&u);
 	return (out);
@@ -216,18 +263,20 @@ done:
 
 cJSON *
 store_finish_job(struct store *st, const char *service, const char *code,
-    const char *status, const char *error)
+    const char *status, const char *error, const char *token)
 {
 	struct update u;
 	cJSON *out = NULL;
 	time_t now = clock_now();
 	int done = strcmp(status, "done") == 0;
+	char cond[256];
 
 	if (!done && strcmp(status, "failed") != 0) {
 		err_set(EX_USAGE, "--status must be done or failed");
 		return (NULL);
 	}
-	if (ids_check("service id", service) || ids_check("code id", code))
+	if (ids_check("service id", service) || ids_check("code id", code) ||
+	    (token != NULL && ids_check("lease token", token)))
 		return (NULL);
 	if (upd_init(&u) || upd_set(&u, "status", cJSON_CreateString(status)) ||
 	    upd_set(&u, "finished_at", store_time_string(now)) ||
@@ -237,18 +286,24 @@ store_finish_job(struct store *st, const char *service, const char *code,
 	    upd_remove(&u, "job_queue") || upd_remove(&u, "lease_until") ||
 	    (done && upd_name(&u, "files")) ||
 	    upd_value(&u, "pending", cJSON_CreateString("pending")) ||
-	    upd_value(&u, "running", cJSON_CreateString("running"))) {
+	    upd_value(&u, "running", cJSON_CreateString("running")) ||
+	    (token != NULL &&
+	        (upd_name(&u, "lease_token") ||
+	            upd_value(&u, "token", cJSON_CreateString(token))))) {
 		store_oom();
 		goto done;
 	}
 	/* From pending or running, or again to the same end (a retry).  Done
-	 * needs the files put-code stored; failed never replaces done. */
-	out = job_update(st, service, code, &u,
+	 * needs the files put-code stored; failed never replaces done.  With
+	 * a token, only the runner holding the lease finishes the job. */
+	snprintf(cond, sizeof(cond), "%s%s",
 	    done ? "attribute_exists(pk) AND attribute_exists(#files) AND "
 	           "#status IN (:pending, :running, :status)"
 	         : "attribute_exists(pk) AND #status IN (:pending, :running, "
 	           ":status)",
-	    done ? "finished as done" : "finished as failed");
+	    token != NULL ? " AND #lease_token = :token" : "");
+	out = job_update(st, service, code, &u, cond,
+	    done ? "finished as done" : "finished as failed", token);
 done:
 	upd_free(&u);
 	return (out);

@@ -4,7 +4,8 @@
 Reads the same environment csc-presign reads (AWS_ACCESS_KEY_ID,
 AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_REGION, AWS_ENDPOINT_URL_S3,
 CSC_S3_ADDRESSING, CSC_NOW) and prints one URL per s3://BUCKET/KEY argument.
-Options: --expires N, --method GET|PUT, --attachment.
+Options: --expires N, --method GET|PUT, --attachment, --version-id V (every
+URL for that version of its key).
 Exit 2 with a message when botocore is not installed.
 """
 import argparse
@@ -35,6 +36,7 @@ def main():
     ap.add_argument("--expires", type=int, default=3600)
     ap.add_argument("--method", default="GET")
     ap.add_argument("--attachment", action="store_true")
+    ap.add_argument("--version-id")
     ap.add_argument("uris", nargs="+")
     args = ap.parse_args()
 
@@ -62,6 +64,9 @@ def main():
         if args.attachment:
             params["ResponseContentDisposition"] = disposition(
                 key.rstrip("/").rsplit("/", 1)[-1])
+        # botocore sends Params in the order given: this is GetObject's.
+        if args.version_id is not None:
+            params["VersionId"] = args.version_id
         print(client.generate_presigned_url(
             op, Params=params, ExpiresIn=args.expires))
 

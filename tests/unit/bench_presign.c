@@ -55,7 +55,8 @@ main(int argc, char *argv[])
 			    "8444-555566667777/backend_service.py",
 			    i);
 			const char *url = presign_url(&p,
-			    "cloudservicecreator-code", key, NULL, 1764072000);
+			    "cloudservicecreator-code", key, NULL, NULL,
+			    1764072000);
 			if (url == NULL)
 				return (err_code());
 			bytes += (size_t)url[0];
