@@ -26,6 +26,7 @@
 
 #include "anthropic.h"
 #include "clock.h"
+#include "deadline.h"
 #include "env.h"
 #include "err.h"
 #include "generate.h"
@@ -722,9 +723,10 @@ batch_wait(struct generator *g, const char *id, cJSON **out)
 	long wait = g->poll_ms;
 	const char *status;
 	const cJSON *counts;
+	int polls;
 
 	*out = NULL;
-	for (;;) {
+	for (polls = 1;; polls++) {
 		if (anthropic_batch_get(&g->api, id, out))
 			return (-1);
 		status = jsonio_string(*out, "processing_status");
@@ -745,6 +747,13 @@ batch_wait(struct generator *g, const char *id, cJSON **out)
 			    "csc-generate: batch %s %s, next look in "
 			    "%ld s\n",
 			    id, status ? status : "?", wait / 1000);
+		if (!deadline_fits(wait, 0)) {
+			deadline_fail(polls, "Claude batch %s: still %s", id,
+			    status ? status : "unfinished");
+			cJSON_Delete(*out);
+			*out = NULL;
+			return (-1);
+		}
 		cJSON_Delete(*out);
 		*out = NULL;
 		http_sleep_ms(wait);
@@ -889,7 +898,7 @@ main(int argc, char *argv[])
 	memset(&g, 0, sizeof(g));
 	if ((r = parse_options(argc, argv, &g.o)) <= 0)
 		return (r == 0 ? 0 : err_code());
-	if (clock_init())
+	if (clock_init() || deadline_init())
 		return (err_code());
 	if (generator_init(&g) == 0)
 		rc = g.o.batch ? generate_batch(&g) : generate_one(&g);

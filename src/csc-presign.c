@@ -17,6 +17,7 @@
 #include <cjson/cJSON.h>
 
 #include "clock.h"
+#include "deadline.h"
 #include "err.h"
 #include "jsonio.h"
 #include "num.h"
@@ -294,7 +295,7 @@ main(int argc, char *argv[])
 	memset(&p, 0, sizeof(p));
 	if ((first = parse_options(argc, argv, &o)) <= 0)
 		return (first == 0 ? 0 : err_code());
-	if (clock_init())
+	if (clock_init() || deadline_init())
 		return (err_code());
 	if (aws_client_init(&aws) == 0 &&
 	    presigner_init(&p, &aws, o.method, o.expires) == 0)

@@ -21,6 +21,7 @@
 #include <cjson/cJSON.h>
 
 #include "clock.h"
+#include "deadline.h"
 #include "env.h"
 #include "err.h"
 #include "http.h"
@@ -930,7 +931,7 @@ main(int argc, char *argv[])
 		return (first == 0 ? 0 : err_code());
 	if (parse_command(argc - first, argv + first, &o))
 		return (err_code());
-	if (clock_init())
+	if (clock_init() || deadline_init())
 		return (err_code());
 	if (o.ids_from_stdin && ids_from(&o, &in))
 		goto done;

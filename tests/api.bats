@@ -55,10 +55,12 @@ setup() {
 
 teardown() {
 	rm -f "$STACK_DIR/claude-faults.json"
-	# Stacks a test started for itself (the CSC_JQ test).
+	# Stacks a test started for itself (the CSC_JQ and deadline tests),
+	# their DynamoDB resumed if a test froze it.
 	local dir
 	while read -r dir; do
 		[ -n "$dir" ] || continue
+		kill -CONT "$(cat "$dir/dynalite.pid" 2>/dev/null)" 2>/dev/null || true
 		"$STACK" down "$dir" >/dev/null 2>&1 || true
 		rm -rf "$dir"
 	done <"$BATS_TEST_TMPDIR/stacks"
@@ -1204,4 +1206,58 @@ jq_wrapper() {
 	assert_equal "$(jq -c '[.files[].expires_at] | unique' <<<"$output")" '["2027-01-15T08:15:00Z"]'
 	assert_equal "$(jq -S -c '.files' <<<"$output")" \
 		"$(csc-store get-code "$sid" "$cid" | csc-presign --attachment | jq -S -c '[.files[] | {name, size, sha256, url, expires_at}]')"
+}
+
+# deadline_stack: a stack of this test's own whose CGI has CSC_DEADLINE_MS
+# 3000 (the stack passes it through), DIR in $dir, its env sourced.
+deadline_stack() {
+	dir=$(mktemp -d)
+	printf '%s\n' "$dir" >>"$BATS_TEST_TMPDIR/stacks"
+	CSC_DEADLINE_MS=3000 CSC_SWEEP_INTERVAL=0 env -u ANTHROPIC_API_KEY -u ANTHROPIC_AUTH_TOKEN \
+		"$STACK" up "$dir" >/dev/null
+	# shellcheck source=/dev/null
+	source "$dir/env"
+}
+
+@test "a frozen DynamoDB (SIGSTOP): start answers 503 with Retry-After and the JSON error within CSC_DEADLINE_MS" {
+	local dir
+	deadline_stack
+	csc-store init >/dev/null
+	kill -STOP "$(cat "$dir/dynalite.pid")"
+	# curl's own bound, should the deadline be ignored (five attempts of
+	# 30 s); teardown resumes dynalite whatever happens.
+	API_HEADERS=(--max-time 20)
+	post '{"action":"start"}'
+	kill -CONT "$(cat "$dir/dynalite.pid")"
+	assert_api 503
+	assert_equal "$(header Retry-After)" 5
+	assert_equal "$(jq -r .error.code <<<"$reply")" try_later
+	assert_regex "$(jq -r .error.message <<<"$reply")" '^deadline of [0-9]+ ms passed after 1 attempt: DynamoDB PutItem: Timeout was reached$'
+	# DynamoDB back: the same request succeeds.
+	post '{"action":"start"}'
+	assert_api 201
+}
+
+@test "generate's wait ends within CSC_DEADLINE_MS with the accepted job; its runner gets no deadline" {
+	local dir sid cid pid found=
+	deadline_stack
+	csc-store init >/dev/null
+	# The job's generation hangs: the request answers 202 within the
+	# deadline instead of waiting the 20 s asked for (curl's bound: 15 s).
+	printf '%s\n' '[{"match": {"path": "/v1/messages"}, "fault": "hang"}]' >"$dir/claude-faults.json"
+	API_HEADERS=(--max-time 15)
+	post "{\"action\":\"generate\",\"service_data\":$ORIGINAL_SD,\"wait\":20}"
+	assert_api 202
+	sid=$(jq -r .service_id <<<"$reply")
+	cid=$(jq -r .code_id <<<"$reply")
+	assert_equal "$(jq -r .status <<<"$reply")" pending
+	# The runner's csc-generate, still waiting on Claude, has no deadline
+	# in its environment.
+	for pid in $(pgrep -x csc-generate); do
+		tr '\0' '\n' <"/proc/$pid/environ" 2>/dev/null | grep -qx "CSC_STACK_DIR=$dir" || continue
+		found=1
+		run grep -c '^CSC_DEADLINE_MS=.' < <(tr '\0' '\n' <"/proc/$pid/environ")
+		assert_output 0
+	done
+	[ -n "$found" ] || fail "no csc-generate of the job $sid/$cid is running"
 }

@@ -565,6 +565,46 @@ refused_once() {
 	done
 }
 
+@test "CSC_DEADLINE_MS ends a hung or trickling reply at the deadline: exit 75, one line, nothing on stdout" {
+	local s
+	# No reply at all: the deadline ends it, long before CSC_TIMEOUT_MS
+	# would (which bounds the run should the deadline be ignored).
+	both_faults hang
+	CSC_DEADLINE_MS=1500 CSC_TIMEOUT_MS=5000 gen_both
+	for s in true false; do
+		result "$s"
+		assert_failure 75
+		assert_output ''
+		assert_equal "$(requests_of "$s")" 1
+		assert_regex "$stderr" '^csc-generate: deadline of 1500 ms passed after 1 attempt: Claude messages: Timeout was reached$'
+	done
+	# A reply that keeps coming, slower than the deadline allows.
+	both_faults slow '{"delay_ms": 300}'
+	: >"$RECORD"
+	CSC_DEADLINE_MS=1500 CSC_TIMEOUT_MS=5000 gen_both
+	for s in true false; do
+		result "$s"
+		assert_failure 75
+		assert_output ''
+		assert_equal "$(requests_of "$s")" 1
+		assert_regex "$stderr" '^csc-generate: deadline of 1500 ms passed after 1 attempt: Claude messages: Timeout was reached$'
+	done
+}
+
+@test "a retry whose wait would pass the deadline is not made: exit 75 after one request" {
+	local s
+	both_faults rate_limit '{"retry_after_ms": 5000}'
+	CSC_DEADLINE_MS=2000 CSC_MAX_ATTEMPTS=2 gen_both -v
+	for s in true false; do
+		result "$s"
+		assert_failure 75
+		assert_output ''
+		assert_equal "$(requests_of "$s")" 1
+		refute_regex "$stderr" 'retrying'
+		assert_regex "$stderr" '(^|'$'\n'')csc-generate: deadline of 2000 ms passed after 1 attempt: Claude messages: HTTP 429 rate_limit_error: '
+	done
+}
+
 @test "rate_limit_spend (an exhausted spend limit) is not retried: one request, exit 75" {
 	refused_once rate_limit_spend 75 'Claude messages: HTTP 429 rate_limit_error: .*spend limit'
 }

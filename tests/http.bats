@@ -150,3 +150,50 @@ field() { # field NAME JSON-LINE
 	[[ "$stderr" != *secret-sig* ]]
 	[[ "$stderr" != *tok* ]]
 }
+
+@test "CSC_DEADLINE_MS cuts a slow attempt short at the deadline, not at its own timeout" {
+	run --separate-stderr env CSC_DEADLINE_MS=500 "$(unit test_http)" -t 10000 "$BASE/slow?ms=3000&$TAG"
+	assert_failure
+	[ "$(field status "$output")" = 0 ]
+	[ "$(field attempts "$output")" = 1 ]
+	[ "$(field deadline "$output")" = true ]
+	[[ "$(field error "$output")" == *"Timeout"* ]]
+}
+
+@test "a Retry-After wait that would pass the deadline is not started: one attempt, its answer kept" {
+	run --separate-stderr env CSC_DEADLINE_MS=800 "$(unit test_http)" -v "$BASE/retry-after?n=1&$TAG"
+	[ "$(field status "$output")" = 429 ]
+	[ "$(field attempts "$output")" = 1 ]
+	[ "$(field deadline "$output")" = true ]
+	[[ "$stderr" != *retrying* ]]
+	[ "$(grep -c "retry-after?n=1&$TAG" "$HTTP_DIR/requests.log")" -eq 1 ]
+	# With time for the wait, the retry is made.
+	run --separate-stderr env CSC_DEADLINE_MS=5000 "$(unit test_http)" "$BASE/retry-after?n=1&$TAG-2"
+	assert_success
+	[ "$(field status "$output")" = 200 ]
+	[ "$(field deadline "$output")" = false ]
+}
+
+@test "once the deadline has passed no transfer starts: the one waiting for a slot has no attempt" {
+	run --separate-stderr env CSC_DEADLINE_MS=500 "$(unit test_http)" -p 1 -t 10000 \
+		"$BASE/slow?ms=3000&$TAG-1" "$BASE/ok?$TAG-2"
+	assert_failure
+	[ "$(field deadline "${lines[0]}")" = true ]
+	[ "$(field attempts "${lines[0]}")" = 1 ]
+	[ "$(field deadline "${lines[1]}")" = true ]
+	[ "$(field attempts "${lines[1]}")" = 0 ]
+	[ "$(field error "${lines[1]}")" = "no time left for an attempt" ]
+	run grep -c "ok?$TAG-2" "$HTTP_DIR/requests.log"
+	assert_output 0
+}
+
+@test "CSC_DEADLINE_MS unset or 0 sets no deadline; a bad value is a configuration error" {
+	run --separate-stderr env CSC_DEADLINE_MS=0 "$(unit test_http)" "$BASE/slow?ms=600&$TAG"
+	assert_success
+	[ "$(field status "$output")" = 200 ]
+	[ "$(field deadline "$output")" = false ]
+	run --separate-stderr env CSC_DEADLINE_MS=-5 "$(unit test_http)" "$BASE/ok?$TAG"
+	assert_failure 78
+	assert_output ''
+	assert_equal "$stderr" "test_http: CSC_DEADLINE_MS must be a whole number from 0 to 86400000"
+}

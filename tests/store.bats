@@ -44,6 +44,8 @@ setup() {
 # stop even when the test fails.
 teardown() {
 	local dir
+	# A test that froze DynamoDB: it runs again, whatever the test did.
+	kill -CONT "$(cat "$STACK_DIR/dynalite.pid")" 2>/dev/null || true
 	for dir in "$BATS_TEST_TMPDIR"/server-*; do
 		if [ -d "$dir" ]; then
 			stop_server "$dir"
@@ -636,6 +638,56 @@ message_body() {
 	assert_failure 69
 	assert_output ''
 	assert_equal "$stderr" "csc-store: DynamoDB GetItem: Timeout was reached (after 2 attempts)"
+}
+
+# requests_since SERVICE N TARGET: how many requests to TARGET the proxy
+# logged after line N.
+requests_since() {
+	tail -n "+$(($2 + 1))" "$STACK_DIR/$1-requests.jsonl" |
+		jq -s --arg t "$3" 'map(select(.target == $t)) | length'
+}
+
+@test "a frozen DynamoDB (SIGSTOP): get-conversation exits 75 at CSC_DEADLINE_MS, one line, nothing on stdout" {
+	local id pid
+	id=$(csc-ask start | csc-store put-conversation | jq -r .conversation_id)
+	pid=$(cat "$STACK_DIR/dynalite.pid")
+	kill -STOP "$pid"
+	# timeout(1) bounds the run should the deadline be ignored (4 attempts
+	# of CSC_TIMEOUT_MS, 30 s each); teardown resumes dynalite.
+	run --separate-stderr timeout 20 env CSC_DEADLINE_MS=2000 csc-store get-conversation "$id"
+	kill -CONT "$pid"
+	assert_failure 75
+	assert_output ''
+	assert_equal "$stderr" "csc-store: deadline of 2000 ms passed after 1 attempt: DynamoDB GetItem: Timeout was reached"
+	# Without CSC_DEADLINE_MS, the same request once DynamoDB is back.
+	run --separate-stderr csc-store get-conversation "$id"
+	assert_success
+	assert_equal "$(jq -r .conversation_id <<<"$output")" "$id"
+}
+
+@test "a retry whose Retry-After would pass CSC_DEADLINE_MS is not waited for: exit 75 after one request" {
+	local id n
+	id=$(csc-ask start | csc-store put-conversation | jq -r .conversation_id)
+	faults dynamodb '[{"match": {"target": "DynamoDB_20120810.GetItem"}, "action": "500", "retry_after": 10}]'
+	n=$(log_lines dynamodb)
+	run --separate-stderr timeout 20 env CSC_DEADLINE_MS=2000 csc-store -v get-conversation "$id"
+	assert_failure 75
+	assert_output ''
+	refute_regex "$stderr" 'retrying'
+	assert_equal "${stderr##*$'\n'}" "csc-store: deadline of 2000 ms passed after 1 attempt: DynamoDB GetItem: InternalServerError: Internal server error"
+	assert_equal "$(requests_since dynamodb "$n" DynamoDB_20120810.GetItem)" 1
+}
+
+@test "put-code stopped by CSC_DEADLINE_MS in its uploads exits 75, nothing on stdout, no CODE# item" {
+	local sid cid
+	sid=$(new_id) cid=$(new_id)
+	faults s3 '[{"match": {"method": "PUT", "path": "README"}, "action": "slow", "delay_ms": 4000}]'
+	run --separate-stderr timeout 20 env CSC_DEADLINE_MS=1500 csc-store put-code < <(bundle "$sid" "$cid" 100)
+	assert_failure 75
+	assert_output ''
+	assert_equal "$stderr" "csc-store: deadline of 1500 ms passed after 1 attempt: S3 PutObject $sid/$cid/README.md: Timeout was reached"
+	run python3 "$ORACLE" get "SERVICE#$sid" "CODE#$cid"
+	assert_failure 1
 }
 
 @test "every request passes the proxy's signature check: awkward keys, session tokens" {

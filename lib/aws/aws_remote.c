@@ -124,12 +124,13 @@ static void
 report(const char *source, const struct http_response *resp)
 {
 	if (resp->transport_error)
-		err_set(EX_UNAVAILABLE, "%s: %s", source, resp->error);
+		http_fail(resp, EX_UNAVAILABLE, "%s: %s", source, resp->error);
 	else if (resp->status == 401 || resp->status == 403)
-		err_set(EX_NOPERM, "%s: credentials refused (HTTP %ld)", source,
-		    resp->status);
+		http_fail(resp, EX_NOPERM, "%s: credentials refused (HTTP %ld)",
+		    source, resp->status);
 	else
-		err_set(EX_UNAVAILABLE, "%s: HTTP %ld", source, resp->status);
+		http_fail(resp, EX_UNAVAILABLE, "%s: HTTP %ld", source,
+		    resp->status);
 }
 
 /* One request to a credential endpoint: METHOD URL with one header NAME

@@ -7,6 +7,7 @@
 #include "awsreq.h"
 #include "clock.h"
 #include "ddb.h"
+#include "deadline.h"
 #include "err.h"
 #include "http.h"
 #include "jsonio.h"
@@ -152,26 +153,27 @@ report(const char *op, const struct http_response *resp, const char *type,
 	const char *msg;
 
 	if (resp->transport_error) {
-		err_set(EX_UNAVAILABLE, "DynamoDB %s: %s (after %d attempt%s)",
-		    op, resp->error, resp->attempts,
-		    resp->attempts == 1 ? "" : "s");
+		http_fail(resp, EX_UNAVAILABLE,
+		    "DynamoDB %s: %s (after %d attempt%s)", op, resp->error,
+		    resp->attempts, resp->attempts == 1 ? "" : "s");
 		return;
 	}
 	if ((msg = jsonio_string(body, "message")) == NULL)
 		msg = jsonio_string(body, "Message");
 	if (strcmp(type, "ResourceNotFoundException") == 0)
-		err_set(EX_CONFIG, "DynamoDB %s: %s (run csc-store init?)", op,
+		http_fail(resp, EX_CONFIG,
+		    "DynamoDB %s: %s (run csc-store init?)", op,
 		    msg ? msg : "table not found");
 	else if (type[0] != '\0')
-		err_set(error_class(type, resp->status),
+		http_fail(resp, error_class(type, resp->status),
 		    "DynamoDB %s: %s: %.200s", op, type,
 		    msg ? msg : "no message");
 	else if (resp->status == 401 || resp->status == 403)
 		/* A refusal without a name: a proxy or an emulator's IAM. */
-		err_set(EX_NOPERM, "DynamoDB %s: HTTP %ld: %.200s", op,
+		http_fail(resp, EX_NOPERM, "DynamoDB %s: HTTP %ld: %.200s", op,
 		    resp->status, msg ? msg : "access denied");
 	else
-		err_set(EX_UNAVAILABLE,
+		http_fail(resp, EX_UNAVAILABLE,
 		    "DynamoDB %s: HTTP %ld (after %d attempt%s)", op,
 		    resp->status, resp->attempts,
 		    resp->attempts == 1 ? "" : "s");
@@ -304,6 +306,7 @@ batch_write_one(struct ddb *d, const char *table, cJSON *const *requests,
 	cJSON *req = cJSON_CreateObject(), *resp = NULL, *ri, *list;
 	const cJSON *un;
 	int attempt, rc = -1;
+	long wait;
 	size_t i;
 
 	if (req == NULL ||
@@ -332,7 +335,13 @@ batch_write_one(struct ddb *d, const char *table, cJSON *const *requests,
 		        "UnprocessedItems"));
 		cJSON_Delete(resp);
 		resp = NULL;
-		http_sleep_ms(http_backoff_ms(&backoff, attempt));
+		wait = http_backoff_ms(&backoff, attempt);
+		if (!deadline_fits(wait, 0)) {
+			deadline_fail(attempt + 1, "DynamoDB BatchWriteItem: "
+			                           "items still unprocessed");
+			goto done;
+		}
+		http_sleep_ms(wait);
 	}
 	rc = 0;
 	goto done;
@@ -383,13 +392,13 @@ ddb_wait_active(struct ddb *d, const char *table, long max_ms)
 	long long start = clock_monotonic_ms();
 	cJSON *req = cJSON_CreateObject(), *resp = NULL;
 	long wait = 100;
-	int rc = -1;
+	int polls, rc = -1;
 
 	if (req == NULL || !cJSON_AddStringToObject(req, "TableName", table)) {
 		err_set(EX_SOFTWARE, "out of memory");
 		goto done;
 	}
-	for (;;) {
+	for (polls = 1;; polls++) {
 		if (ddb_call(d, "DescribeTable", req, &resp, NULL))
 			goto done;
 		if (all_active(resp))
@@ -400,6 +409,11 @@ ddb_wait_active(struct ddb *d, const char *table, long max_ms)
 			err_set(EX_TEMPFAIL,
 			    "table %s is not ACTIVE after %ld s", table,
 			    max_ms / 1000);
+			goto done;
+		}
+		if (!deadline_fits(wait, 0)) {
+			deadline_fail(polls, "table %s is not ACTIVE yet",
+			    table);
 			goto done;
 		}
 		http_sleep_ms(wait);

@@ -156,27 +156,28 @@ report(struct s3 *s, const char *what, const struct http_response *resp)
 
 	if (resp->transport_error) {
 		snprintf(s->last_code, sizeof(s->last_code), "%s", "Transport");
-		err_set(EX_UNAVAILABLE, "S3 %s: %s (after %d attempt%s)", what,
-		    resp->error, resp->attempts,
-		    resp->attempts == 1 ? "" : "s");
+		http_fail(resp, EX_UNAVAILABLE,
+		    "S3 %s: %s (after %d attempt%s)", what, resp->error,
+		    resp->attempts, resp->attempts == 1 ? "" : "s");
 		return;
 	}
 	error_code(resp, &e);
 	snprintf(s->last_code, sizeof(s->last_code), "%s", e.code);
 	if (strcmp(e.code, "NoSuchBucket") == 0)
-		err_set(EX_CONFIG,
+		http_fail(resp, EX_CONFIG,
 		    "S3 %s: no such bucket (run csc-store init?)", what);
 	else if (strcmp(e.code, "BucketAlreadyExists") == 0)
-		err_set(EX_CONFIG,
+		http_fail(resp, EX_CONFIG,
 		    "S3 %s: the bucket name belongs to another "
 		    "account; choose another CSC_BUCKET",
 		    what);
 	else if (e.code[0] != '\0')
-		err_set(error_class(e.code, resp->status), "S3 %s: %s%s%.200s",
-		    what, e.code, e.message[0] ? ": " : "", e.message);
+		http_fail(resp, error_class(e.code, resp->status),
+		    "S3 %s: %s%s%.200s", what, e.code, e.message[0] ? ": " : "",
+		    e.message);
 	else
-		err_set(error_class("", resp->status), "S3 %s: HTTP %ld", what,
-		    resp->status);
+		http_fail(resp, error_class("", resp->status),
+		    "S3 %s: HTTP %ld", what, resp->status);
 }
 
 /* Send C (built) with retries.  Returns 0 with a 2xx answer in RESP, 1

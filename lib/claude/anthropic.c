@@ -294,31 +294,31 @@ report(struct call *c, const struct http_response *resp, const char *what)
 	if (resp->aborted && c->sse != NULL && sse_error(c->sse)[0] != '\0') {
 		snprintf(a->error_type, sizeof(a->error_type), "%s",
 		    "stream_error");
-		err_set(EX_UNAVAILABLE,
+		http_fail(resp, EX_UNAVAILABLE,
 		    "Claude %s: the event stream was "
 		    "refused: %s (after %d attempt%s)",
 		    what, sse_error(c->sse), resp->attempts,
 		    resp->attempts == 1 ? "" : "s");
 	} else if (type[0] != '\0' && resp->aborted) {
-		err_set(error_class(type, 0, msg),
+		http_fail(resp, error_class(type, 0, msg),
 		    "Claude %s: %s in the stream: %.300s (after %d attempt%s)",
 		    what, type, msg, resp->attempts,
 		    resp->attempts == 1 ? "" : "s");
 	} else if (resp->transport_error) {
 		snprintf(a->error_type, sizeof(a->error_type), "%s",
 		    "connection_error");
-		err_set(EX_UNAVAILABLE, "Claude %s: %s (after %d attempt%s)",
-		    what, resp->error, resp->attempts,
-		    resp->attempts == 1 ? "" : "s");
+		http_fail(resp, EX_UNAVAILABLE,
+		    "Claude %s: %s (after %d attempt%s)", what, resp->error,
+		    resp->attempts, resp->attempts == 1 ? "" : "s");
 	} else if (resp->status >= 200 && resp->status < 300) {
 		snprintf(a->error_type, sizeof(a->error_type), "%s",
 		    "stream_error");
-		err_set(EX_UNAVAILABLE,
+		http_fail(resp, EX_UNAVAILABLE,
 		    "Claude %s: the stream ended before the "
 		    "message did (after %d attempt%s)",
 		    what, resp->attempts, resp->attempts == 1 ? "" : "s");
 	} else {
-		err_set(error_class(type, resp->status, msg),
+		http_fail(resp, error_class(type, resp->status, msg),
 		    "Claude %s: HTTP %ld %s: %.300s (after %d attempt%s)", what,
 		    resp->status, type[0] ? type : "error",
 		    msg[0] ? msg : "no message", resp->attempts,

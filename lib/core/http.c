@@ -4,6 +4,7 @@
  * own handles under one multi handle.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include "curlfn.h"
 
 #include "clock.h"
+#include "deadline.h"
 #include "err.h"
 #include "http.h"
 
@@ -23,7 +25,8 @@ struct transfer {
 	struct http_response *resp;
 	struct curl_slist *hdrs;
 	CURL *easy;
-	int attempt;                  /* 0-based */
+	int attempt; /* 0-based */
+	int bounded; /* this attempt's timeout is the deadline's time left */
 	char detail[CURL_ERROR_SIZE]; /* libcurl's own words on a failure */
 	long long started;            /* monotonic ms */
 	long long next_at; /* http_do_many: when to start the next try */
@@ -95,6 +98,10 @@ response_init(struct http_response *resp, size_t max)
 	buf_init(&resp->headers, 64 * 1024);
 }
 
+/* The least time worth giving an attempt: none is started, and no retry
+ * waited for, that would have less before the deadline. */
+#define MIN_ATTEMPT_MS 100L
+
 /* Set every option of T's easy handle for one attempt. */
 static int
 transfer_setup(struct transfer *t)
@@ -102,8 +109,20 @@ transfer_setup(struct transfer *t)
 	const struct http_request *r = t->req;
 	CURL *h = t->easy;
 	struct buf line;
+	long connect_ms, total_ms, left = deadline_remaining_ms();
 	int has_ctype = 0, rc = -1;
 	size_t i;
+
+	/* Each attempt ends by the deadline (curl reads 0 as "no timeout":
+	 * at least 1 ms; an attempt with nothing left is never started). */
+	connect_ms = r->connect_timeout_ms ? r->connect_timeout_ms
+	                                   : HTTP_DEFAULT_CONNECT_MS;
+	total_ms = r->timeout_ms ? r->timeout_ms : HTTP_DEFAULT_TIMEOUT_MS;
+	t->bounded = left >= 0 && left < total_ms;
+	if (t->bounded)
+		total_ms = left > 0 ? left : 1;
+	if (connect_ms > total_ms)
+		connect_ms = total_ms;
 
 	response_init(t->resp,
 	    r->max_response ? r->max_response : HTTP_DEFAULT_MAX_RESPONSE);
@@ -132,11 +151,8 @@ transfer_setup(struct transfer *t)
 	s_curl->easy_setopt(h, CURLOPT_HTTPHEADER, t->hdrs);
 	s_curl->easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 	s_curl->easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-	s_curl->easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
-	    r->connect_timeout_ms ? r->connect_timeout_ms
-	                          : HTTP_DEFAULT_CONNECT_MS);
-	s_curl->easy_setopt(h, CURLOPT_TIMEOUT_MS,
-	    r->timeout_ms ? r->timeout_ms : HTTP_DEFAULT_TIMEOUT_MS);
+	s_curl->easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, connect_ms);
+	s_curl->easy_setopt(h, CURLOPT_TIMEOUT_MS, total_ms);
 	s_curl->easy_setopt(h, CURLOPT_WRITEFUNCTION, on_write);
 	s_curl->easy_setopt(h, CURLOPT_WRITEDATA, t);
 	s_curl->easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
@@ -360,25 +376,61 @@ http_sleep_ms(long ms)
 		ts = rem;
 }
 
-/* The wait before the next attempt, or -1 if there is none to make. */
+/* The wait before the next attempt, or -1 if there is none to make;
+ * T's response is marked when the deadline is why. */
 static long
 next_delay(const struct http_retry *policy, struct transfer *t)
 {
 	enum http_verdict v;
 	int max = policy && policy->max_attempts ? policy->max_attempts : 4;
-	long ra;
+	long ra, delay;
 
 	v = (policy && policy->classify ? policy->classify
 	                                : default_classify)(t->req, t->resp);
-	if (v == HTTP_DONE || t->attempt + 1 >= max)
+	if (v == HTTP_DONE)
 		return (-1);
-	if (v == HTTP_RETRY_NOW)
-		return (0);
-	ra = http_retry_after_ms(t->resp);
-	/* A server's own wait wins, within reason. */
-	if (ra >= 0 && ra <= 60000)
-		return (ra);
-	return (http_backoff_ms(policy, t->attempt));
+	/* Cut short by the deadline (an attempt it bounded, and no time
+	 * left), not by its own timeouts: the deadline's failure, even on
+	 * the last attempt. */
+	if (t->bounded && !deadline_fits(0, MIN_ATTEMPT_MS)) {
+		t->resp->deadline = 1;
+		return (-1);
+	}
+	if (t->attempt + 1 >= max)
+		return (-1);
+	if (v == HTTP_RETRY_NOW) {
+		delay = 0;
+	} else {
+		ra = http_retry_after_ms(t->resp);
+		/* A server's own wait wins, within reason. */
+		delay = ra >= 0 && ra <= 60000
+		            ? ra
+		            : http_backoff_ms(policy, t->attempt);
+	}
+	/* No wait is started that would leave the retry no time. */
+	if (!deadline_fits(delay, MIN_ATTEMPT_MS)) {
+		t->resp->deadline = 1;
+		return (-1);
+	}
+	return (delay);
+}
+
+/* Whether T may start an attempt; if the deadline leaves it too little
+ * time, T's response says so (a transport error, RESP->deadline). */
+static int
+time_left(struct transfer *t)
+{
+	struct http_response *resp = t->resp;
+
+	if (deadline_fits(0, MIN_ATTEMPT_MS))
+		return (1);
+	response_init(resp, 0);
+	resp->transport_error = CURLE_OPERATION_TIMEDOUT;
+	resp->deadline = 1;
+	resp->attempts = t->attempt;
+	snprintf(resp->error, sizeof(resp->error),
+	    "no time left for an attempt");
+	return (0);
 }
 
 static void
@@ -404,6 +456,8 @@ http_do(struct http_request *req, struct http_response *resp,
 	t.req = req;
 	t.resp = resp;
 	for (t.attempt = 0;; t.attempt++) {
+		if (!time_left(&t))
+			return (-1);
 		if (policy && policy->prepare && policy->prepare(req)) {
 			response_init(resp, 0);
 			return (-1);
@@ -502,6 +556,11 @@ http_do_many(struct http_request *reqs, struct http_response *resps, size_t n,
 					wake = t[i].next_at;
 				continue;
 			}
+			if (!time_left(&t[i])) {
+				t[i].finished = 1;
+				finished++;
+				continue;
+			}
 			if (start_transfer(multi, &t[i], policy)) {
 				/* Cannot even try: this request has failed. */
 				t[i].finished = 1;
@@ -554,6 +613,30 @@ done:
 		s_curl->multi_cleanup(multi);
 	free(t);
 	return (rc);
+}
+
+void
+http_fail(const struct http_response *resp, int code, const char *fmt, ...)
+{
+	char msg[1024], *tail, *p;
+	va_list ap;
+	int n = 0;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap); /* truncation is acceptable */
+	va_end(ap);
+	if (!resp->deadline) {
+		err_set(code, "%s", msg);
+		return;
+	}
+	/* The last " (after N attempt(s))", if the words end with it. */
+	for (tail = NULL, p = strstr(msg, " (after "); p != NULL;
+	     p = strstr(p + 1, " (after "))
+		tail = p;
+	if (tail != NULL && sscanf(tail, " (after %*d attempt%n", &n) == 0 &&
+	    n > 0 && strcmp(tail + n + (tail[n] == 's'), ")") == 0)
+		*tail = '\0';
+	deadline_fail(resp->attempts, "%s", msg);
 }
 
 char *

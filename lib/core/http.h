@@ -4,8 +4,11 @@
  *
  * What is retryable is the caller's decision (a classify callback); this
  * module only knows how to wait (Retry-After honoured) and how to try
- * again.  Nothing here calls err_set: the caller reports the outcome,
- * since only it knows what the request was for.  With -v / CSC_LOG=debug
+ * again.  The run's deadline (lib/core/deadline.h) bounds it all: each
+ * attempt's connect and total timeouts are cut to the time left, and no
+ * retry is made whose wait would not leave time for it before the
+ * deadline.  Nothing here calls err_set but http_fail: the caller reports
+ * the outcome, since only it knows what the request was for.  With -v / CSC_LOG=debug
  * each attempt is logged as "METHOD host/path -> status (attempt, ms,
  * request id)"; query strings and headers are never logged, so signatures
  * and tokens are not either.
@@ -59,6 +62,9 @@ struct http_response {
 	char error[256];     /* transport error, human text */
 	long elapsed_ms;
 	int attempts; /* attempts made (http_do) */
+	int deadline; /* the run's deadline ended the attempts: the last one
+	                 was cut short by it, none could start, or a retry
+	                 was due whose wait it would not allow */
 };
 
 enum http_verdict {
@@ -90,19 +96,30 @@ struct http_retry {
 int http_perform(const struct http_request *req, struct http_response *resp);
 
 /* http_do(req, resp, policy): attempts until POLICY's classify says done,
- * or attempts run out, sleeping the backoff (or Retry-After) between.
- * Returns as http_perform for the last attempt, or -1 if prepare failed
+ * or attempts run out, or the deadline ends them (RESP->deadline),
+ * sleeping the backoff (or Retry-After) between.  Returns as http_perform
+ * for the last attempt (-1 with a transport error and no attempt made
+ * when the deadline had passed before the first), or -1 if prepare failed
  * (RESP->error empty then). */
 int http_do(struct http_request *req, struct http_response *resp,
     const struct http_retry *policy);
 
 /* http_do_many(reqs, resps, n, policy, parallel): as http_do for N
  * requests, at most PARALLEL transfers at once through curl's multi
- * interface, each retried on its own schedule.  Returns 0 if every
+ * interface, each retried on its own schedule and ended by the deadline
+ * on its own (one still waiting for a slot then has no attempt).  Returns 0 if every
  * request got a final response (look at each status), -1 if any ended
  * with a transport error or a failed prepare. */
 int http_do_many(struct http_request *reqs, struct http_response *resps,
     size_t n, const struct http_retry *policy, size_t parallel);
+
+/* http_fail(resp, code, fmt, ...): report the failure RESP ended with,
+ * as err_set(CODE, fmt, ...) does; but when the deadline ended its
+ * attempts (RESP->deadline), as deadline_fail: EX_TEMPFAIL, "deadline of
+ * N ms passed after A attempts: " and FMT's words (their own "(after A
+ * attempts)" at the end dropped, so the count is said once). */
+void http_fail(const struct http_response *resp, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 /* http_response_header(resp, name): the value of the response header
  * NAME (any case), as a malloc'd string, or NULL if absent. */

@@ -37,7 +37,7 @@ request and still has uses left applies:
              "path": "REGEX"},
    "action": "throttle" | "500" | "503" | "slow" | "drop"
              | "drop-after-forward" | "alter-header",
-   "times": N, "skip": N, "delay_ms": M,
+   "times": N, "skip": N, "delay_ms": M, "retry_after": S,
    "code": "ProvisionedThroughputExceededException",
    "header": "x-amz-target", "value": "NEW VALUE"}
   match     all given fields must match: method (case-insensitive), target
@@ -57,6 +57,7 @@ request and still has uses left applies:
   times     how many requests the rule applies to (default: unlimited).
   skip      how many matching requests pass untouched before it applies.
   delay_ms  wait this long before any action (for slow, its whole point).
+  retry_after  an error answer (throttle, 500, 503) carries Retry-After: S.
 Counters live in the proxy's memory, one per rule position, and start afresh
 whenever the file is written again (a new inode, size or modification
 time) and when the proxy restarts.
@@ -786,7 +787,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
             time.sleep(int(delay) / 1000.0)
         if action in ("throttle", "500", "503"):
             fields = {"code": fault["code"]} if "code" in fault else {}
-            raise AwsError(action, **fields)
+            err = AwsError(action, **fields)
+            err.retry_after = fault.get("retry_after")
+            raise err
         if action == "drop":
             entry["status"] = None
             self.close_connection = True
@@ -851,6 +854,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         entry["error"] = code
         self.send_response_only(status)
         self.send_header("Date", self.date_time_string())
+        if getattr(err, "retry_after", None) is not None:
+            self.send_header("Retry-After", str(err.retry_after))
         for name, value in headers:
             self.send_header(name, value)
         self.send_header("Content-Length", str(len(body)))

@@ -1,11 +1,13 @@
 /*
  * test_http [options] URL...: drive the http module against a test
  * server and print one JSON line per URL:
- *   {"status":N,"attempts":N,"body_len":N,"body":"...","error":"..."}
+ *   {"status":N,"attempts":N,"body_len":N,"body":"...","error":"...",
+ *    "deadline":true|false}
  * One URL goes through http_do, several through http_do_many.
  *   -X METHOD  -d BODY  -H 'Name: value'  -t TIMEOUT_MS  -m MAX_BYTES
  *   -a ATTEMPTS  -p PARALLEL  -v (request log)
- * The default policy retries transport errors, 429 and 5xx.
+ * The default policy retries transport errors, 429 and 5xx.  The run's
+ * deadline is CSC_DEADLINE_MS, as in the tools.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +16,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "deadline.h"
 #include "err.h"
 #include "http.h"
 
@@ -42,6 +45,7 @@ print_result(const struct http_response *r)
 	cJSON_AddStringToObject(o, "body",
 	    r->body.len < 4096 && r->body.data ? r->body.data : "");
 	cJSON_AddStringToObject(o, "error", r->error);
+	cJSON_AddBoolToObject(o, "deadline", r->deadline);
 	text = cJSON_PrintUnformatted(o);
 	printf("%s\n", text);
 	free(text);
@@ -62,6 +66,8 @@ main(int argc, char *argv[])
 	int c, rc;
 
 	err_init("test_http");
+	if (deadline_init())
+		return (78);
 	while ((c = getopt(argc, argv, "X:d:H:t:m:a:p:v")) != -1) {
 		switch (c) {
 		case 'X':
