@@ -21,7 +21,6 @@
 #define STORE_DEFAULT_BUCKET "cloudservicecreator-code"
 #define STORE_JOBS_INDEX "jobs-by-lease"
 #define STORE_JOB_QUEUE "active" /* job_queue of pending/running jobs */
-#define STORE_PENDING_GRACE 120  /* s a pending job waits for its runner */
 #define STORE_MAX_FILES 16       /* files in one bundle */
 #define STORE_IDEM_KEY_MAX 255   /* characters of an idempotency key */
 #define STORE_IDEM_TTL 86400     /* s an idempotency key names its job */
