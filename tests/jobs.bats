@@ -161,15 +161,6 @@ wait_all_done() {
 		jq -r '"\(.service_id) \(.code_id)"' <<<"$reply" >>"$dir/ids"
 	done
 	wait_all_done "$dir/ids"
-	# Each job claimed once, in slot 1 or 2, and generated once.
-	while read -r sid cid; do
-		assert_equal "$(grep -c -F "$sid/$cid: claimed" "$CSC_JOB_LOG")" 1
-		grep -q -E "$sid/$cid: claimed, attempt 1, slot [12]$" "$CSC_JOB_LOG" ||
-			fail "$sid/$cid: not claimed in slot 1 or 2: $(cat "$CSC_JOB_LOG")"
-	done <"$dir/ids"
-	for i in $(seq 10); do
-		assert_equal "$(standin_requests "bounded-$i-$STACK_DIR")" 1
-	done
 	# Runners at once, from the log's order: each claim before its end.
 	while IFS= read -r line; do
 		case "$line" in
@@ -181,6 +172,15 @@ wait_all_done() {
 	done <"$CSC_JOB_LOG"
 	[ "$max" -le 2 ] || fail "$max runners at once: $(cat "$CSC_JOB_LOG")"
 	assert_equal "$n" 0
+	# Each job claimed once, in slot 1 or 2, and generated once.
+	while read -r sid cid; do
+		assert_equal "$(grep -c -F "$sid/$cid: claimed" "$CSC_JOB_LOG")" 1
+		grep -q -E "$sid/$cid: claimed, attempt 1, slot [12]$" "$CSC_JOB_LOG" ||
+			fail "$sid/$cid: not claimed in slot 1 or 2: $(cat "$CSC_JOB_LOG")"
+	done <"$dir/ids"
+	for i in $(seq 10); do
+		assert_equal "$(standin_requests "bounded-$i-$STACK_DIR")" 1
+	done
 	# The runners are gone: their slots are free.
 	wait_for 50 flock -n "$CSC_RUN_DIR/slot.1" true
 	wait_for 50 flock -n "$CSC_RUN_DIR/slot.2" true
