@@ -23,11 +23,11 @@
  * While it is pending or running it carries job_queue = "active" and
  * lease_until (seconds since the epoch): the two keys of the sparse
  * global secondary index jobs-by-lease.  The sweeper's Query of that index
- * (job_queue = "active" AND lease_until <= now) reads only live jobs whose
+ * (job_queue = "active" AND lease_until < now) reads only live jobs whose
  * lease has run out, never the table; finished jobs drop both attributes
  * and so leave the index.  A pending job's lease_until is its creation
- * time: it is queued from the start, oldest first, for whichever runner
- * has a free slot (csc-job) to claim.
+ * time less a second: it is queued ("expired") from the start, oldest
+ * first, for whichever runner has a free slot (csc-job) to claim.
  */
 
 /* The job view of a CODE# item: its plain document with ids. */
@@ -115,7 +115,7 @@ store_put_job(struct store *st, const cJSON *in)
 	    store_doc_set(plain, "job_queue",
 	        cJSON_CreateString(STORE_JOB_QUEUE)) ||
 	    store_doc_set(plain, "lease_until",
-	        cJSON_CreateNumber((double)now)) ||
+	        cJSON_CreateNumber((double)(now - 1))) ||
 	    store_doc_set(plain, "created_at", store_time_string(now)) ||
 	    store_doc_set(plain, "updated_at", store_time_string(now)))
 		goto nomem;
@@ -290,7 +290,7 @@ store_list_jobs(struct store *st, int expired_only)
 	    !cJSON_AddStringToObject(req, "TableName", st->table) ||
 	    !cJSON_AddStringToObject(req, "IndexName", STORE_JOBS_INDEX) ||
 	    !cJSON_AddStringToObject(req, "KeyConditionExpression",
-	        expired_only ? "job_queue = :q AND lease_until <= :now"
+	        expired_only ? "job_queue = :q AND lease_until < :now"
 	                     : "job_queue = :q") ||
 	    (vals = cJSON_AddObjectToObject(req,
 	         "ExpressionAttributeValues")) == NULL ||
