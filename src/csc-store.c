@@ -55,7 +55,11 @@ enum cmd {
 	RENEW_JOB,
 	FINISH_JOB,
 	LIST_JOBS,
-	SWEEP_ORPHANS
+	SWEEP_ORPHANS,
+	PUT_IDEMPOTENCY,
+	DELETE_IDEMPOTENCY,
+	GET_BUDGET,
+	ADD_SPEND
 };
 
 /* Each subcommand: its name, how many ids it takes, whether it reads
@@ -85,6 +89,10 @@ static const struct command {
     {"finish-job", FINISH_JOB, 2, 0, 0},
     {"list-jobs", LIST_JOBS, 0, 0, 0},
     {"sweep-orphans", SWEEP_ORPHANS, 0, 0, 1},
+    {"put-idempotency", PUT_IDEMPOTENCY, 0, 1, 0},
+    {"delete-idempotency", DELETE_IDEMPOTENCY, 0, 1, 0},
+    {"get-budget", GET_BUDGET, 0, 0, 0},
+    {"add-spend", ADD_SPEND, 1, 0, 0},
 };
 
 struct options {
@@ -129,6 +137,10 @@ usage(FILE *f)
 	    "                      [--error TEXT] [--token T]\n"
 	    "       csc-store [-v] list-jobs [--expired]\n"
 	    "       csc-store [-v] sweep-orphans [--older-than SECONDS] [--dry-run]\n"
+	    "       csc-store [-v] put-idempotency < key.json\n"
+	    "       csc-store [-v] delete-idempotency < key.json\n"
+	    "       csc-store [-v] get-budget\n"
+	    "       csc-store [-v] add-spend USD\n"
 	    "\n"
 	    "csc's records in DynamoDB (CSC_TABLE, default CloudServiceCreator)\n"
 	    "and code bundles in S3 (CSC_BUCKET, default\n"
@@ -888,6 +900,14 @@ run(struct store *st, const struct options *o, const cJSON *in)
 		return (store_list_jobs(st, o->expired));
 	case SWEEP_ORPHANS:
 		return (store_sweep_orphans(st, o->older_than, o->dry_run));
+	case PUT_IDEMPOTENCY:
+		return (store_put_idempotency(st, in));
+	case DELETE_IDEMPOTENCY:
+		return (store_delete_idempotency(st, in));
+	case GET_BUDGET:
+		return (store_get_budget(st));
+	case ADD_SPEND:
+		return (store_add_spend(st, o->ids[0]));
 	}
 	err_set(EX_SOFTWARE, "unhandled command");
 	return (NULL);

@@ -21,8 +21,10 @@
 #define STORE_DEFAULT_BUCKET "cloudservicecreator-code"
 #define STORE_JOBS_INDEX "jobs-by-lease"
 #define STORE_JOB_QUEUE "active" /* job_queue of pending/running jobs */
-#define STORE_PENDING_GRACE 120  /* s a pending job waits for its runner */
 #define STORE_MAX_FILES 16       /* files in one bundle */
+#define STORE_IDEM_KEY_MAX 255   /* characters of an idempotency key */
+#define STORE_IDEM_TTL 86400     /* s an idempotency key names its job */
+#define STORE_BUDGET_KEEP 259200 /* s a day's spend is kept after it */
 
 struct store {
 	struct aws_client aws; /* one for both services */
@@ -82,6 +84,44 @@ cJSON *store_list_jobs(struct store *st, int expired_only);
  * count them.  Returns {listed, referenced, young, orphans, deleted}, or
  * NULL after err_set. */
 cJSON *store_sweep_orphans(struct store *st, long older_than, int dry_run);
+
+/* Idempotency keys of the HTTP API's generate (store_idem.c).
+ *
+ * store_put_idempotency(st, in): IN is {key, request, service_id,
+ * code_id}: KEY the client's idempotency key (1 to STORE_IDEM_KEY_MAX
+ * printable ASCII characters), REQUEST the request it came with, the ids
+ * those of the job the request is to make.  Stores them under the key
+ * (its SHA-256) for STORE_IDEM_TTL seconds unless the key names a job
+ * already; conditional, so of concurrent requests with one key exactly
+ * one stores.  Returns {created, service_id, code_id, created_at}:
+ * created true and IN's ids when stored, false and the first request's
+ * ids when REQUEST is the same (members in any order).  NULL after
+ * err_set: EX_DATAERR for a bad key or ids, CSC_EX_CONFLICT when the key
+ * came with another request. */
+cJSON *store_put_idempotency(struct store *st, const cJSON *in);
+
+/* store_delete_idempotency(st, in): IN is {key, service_id}: forget the
+ * key if it still names SERVICE_ID's job (a request that failed before
+ * its job was made).  Returns {deleted: bool}, or NULL after err_set. */
+cJSON *store_delete_idempotency(struct store *st, const cJSON *in);
+
+/* The daily spend on Claude (store_budget.c).
+ *
+ * store_budget_limit(out): *OUT = CSC_DAILY_BUDGET_USD.  Returns 1 when
+ * it is set, 0 when unset or empty (no limit), -1 after
+ * err_set(EX_CONFIG) when it is not an amount of dollars. */
+int store_budget_limit(double *out);
+
+/* store_get_budget(st): today's (UTC) spend against the limit:
+ * {day, spent_usd, budget_usd (null: no limit), exhausted (spent at or
+ * over the limit), reset_at (the next UTC midnight, RFC 3339),
+ * retry_after (seconds until then)}.  NULL after err_set. */
+cJSON *store_get_budget(struct store *st);
+
+/* store_add_spend(st, usd): add USD (a JSON number text, 0 to 1e9) to
+ * today's spend, atomically (DynamoDB ADD).  Returns {day, spent_usd}
+ * (the new total), or NULL after err_set (EX_USAGE for a bad amount). */
+cJSON *store_add_spend(struct store *st, const char *usd);
 
 /* store_init(st): create the table and the bucket (SPEC section 5);
  * idempotent.  Returns what it did, with warnings for what the endpoint

@@ -25,7 +25,9 @@
  * global secondary index jobs-by-lease.  The sweeper's Query of that index
  * (job_queue = "active" AND lease_until < now) reads only live jobs whose
  * lease has run out, never the table; finished jobs drop both attributes
- * and so leave the index.
+ * and so leave the index.  A pending job's lease_until is its creation
+ * time less a second: it is queued ("expired") from the start, oldest
+ * first, for whichever runner has a free slot (csc-job) to claim.
  */
 
 /* The job view of a CODE# item: its plain document with ids. */
@@ -122,7 +124,7 @@ store_put_job(struct store *st, const cJSON *in)
 	    store_doc_set(plain, "job_queue",
 	        cJSON_CreateString(STORE_JOB_QUEUE)) ||
 	    store_doc_set(plain, "lease_until",
-	        cJSON_CreateNumber((double)(now + STORE_PENDING_GRACE))) ||
+	        cJSON_CreateNumber((double)(now - 1))) ||
 	    store_doc_set(plain, "created_at", store_time_string(now)) ||
 	    store_doc_set(plain, "updated_at", store_time_string(now)))
 		goto nomem;
