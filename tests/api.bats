@@ -1029,6 +1029,27 @@ one_winner() {
 	check_files "$sid" "$cid"
 }
 
+@test "a generation refused upstream (invalid x-api-key) shows its client a log id, and the text only in the job log" {
+	local sid cid marker id
+	faults '[{"match": {"path": "/v1/messages"}, "fault": "unauthorized"}]'
+	marker="unauthorized-$(new_id)"
+	post "$(jq -c --arg m "$marker" '{action: "generate", service_data: (. + {requirements: $m}), wait: 20}' <<<"$ORIGINAL_SD")"
+	assert_api 200
+	assert_equal "$(jq -r .status <<<"$reply")" failed
+	sid=$(jq -r .service_id <<<"$reply")
+	cid=$(jq -r .code_id <<<"$reply")
+	refute_regex "$reply" 'x-api-key'
+	id=$(jq -r '.error | capture("^the generation failed upstream [(]exit 77, log id (?<id>[0-9a-f-]{36})[)]$").id' <<<"$reply") ||
+		fail "no log id in: $reply"
+	# The operator finds the upstream's own words under that id.
+	run grep -F -- "error $id: exit 77: " "$STACK_DIR/csc-job.log"
+	assert_success
+	assert_output --partial 'invalid x-api-key'
+	post "{\"action\":\"status\",\"service_id\":\"$sid\",\"code_id\":\"$cid\"}"
+	assert_api 200
+	refute_regex "$reply" 'x-api-key'
+}
+
 @test "a generation that fails (refusal, max_tokens) ends failed, and status and download say why" {
 	local fault sid cid marker tries why
 	for fault in refusal max_tokens; do
