@@ -676,6 +676,8 @@ refused_once() {
 @test "a reply that is not JSON, or JSON without every file, exits 69, with output_config and with --tool" {
 	refused_once invalid_json 69 "Claude's reply is not the JSON the schema asks for"
 	refused_once invalid_json 69 "Claude's bundle lacks [a-z_]+\.(py|sql|yaml|txt|md)" '{"variant": "schema"}'
+	# A file named twice: cJSON would keep the first, jq the last.
+	refused_once invalid_json 69 "Claude's reply: duplicate key \"README.md\" at \\.(files)?\$" '{"variant": "duplicate_key"}'
 	faults "[$(rule invalid_json false)]"
 	run --separate-stderr csc-generate --tool --no-stream <"$REQ"
 	assert_failure 69

@@ -1092,6 +1092,12 @@ function offlineText(body) {
 }
 
 function applyInvalidJson(text, variant) {
+	if (variant === 'duplicate_key') {
+		// Parses, but names one file twice, the second time with other
+		// text: JSON parsers differ on which one counts.
+		return text.replace(/}\s*$/,
+			', "README.md": "# a second README.md (duplicate key from the csc Claude stand-in)"}');
+	}
 	if (variant === 'schema') {
 		// Parses, but a required file is missing.
 		try {

@@ -436,6 +436,10 @@ answer_json(const struct http_response *resp, const char *what)
 		    what);
 		return (NULL);
 	}
+	if (jsonio_check_unique(doc, "Claude's answer", EX_UNAVAILABLE)) {
+		cJSON_Delete(doc);
+		return (NULL);
+	}
 	return (doc);
 }
 
@@ -602,7 +606,9 @@ anthropic_batch_results(struct anthropic *a, const char *url,
 			                        "is not JSON");
 			goto done;
 		}
-		if (on_line(line, ctx)) {
+		if (jsonio_check_unique(line, "Claude batch results",
+		        EX_UNAVAILABLE) ||
+		    on_line(line, ctx)) {
 			cJSON_Delete(line);
 			goto done;
 		}

@@ -182,6 +182,13 @@ reply_object(const cJSON *message, int tool)
 		obj = NULL;
 		err_set(EX_UNAVAILABLE, "Claude's reply is not a JSON object");
 	}
+	/* A file given twice would be read one way here (cJSON's first) and
+	 * another by a jq in the glue (the last): one JSON reading. */
+	if (obj != NULL &&
+	    jsonio_check_unique(obj, "Claude's reply", EX_UNAVAILABLE)) {
+		cJSON_Delete(obj);
+		obj = NULL;
+	}
 done:
 	buf_free(&text);
 	return (obj);

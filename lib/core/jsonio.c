@@ -17,7 +17,6 @@ static unsigned long s_lineno; /* lines read by jsonio_read_line */
 #define NAME_SHOWN 40
 #define PATH_SHOWN 160
 
-static int first_duplicate(const cJSON *, const char *, int);
 static cJSON *keep_number_texts(cJSON *, const char *, size_t);
 
 int
@@ -141,7 +140,7 @@ jsonio_parse_with(const char *text, size_t len, const char *what, int flags)
 		    what, i);
 		goto fail;
 	}
-	if (first_duplicate(doc, what, code))
+	if (jsonio_check_unique(doc, what, code))
 		goto fail;
 	if ((flags & JSONIO_NUMBER_TEXT) &&
 	    (doc = keep_number_texts(doc, text, (size_t)(end - text))) == NULL)
@@ -784,10 +783,8 @@ duplicate_under(const struct step *at, const char *what, int code)
 	return (0);
 }
 
-/* first_duplicate(doc, what, code): refuse DOC if an object in it has a
- * member name twice (see jsonio.h).  Returns 0, or -1 after reporting. */
-static int
-first_duplicate(const cJSON *doc, const char *what, int code)
+int
+jsonio_check_unique(const cJSON *doc, const char *what, int code)
 {
 	struct step top = {NULL, doc, 0};
 

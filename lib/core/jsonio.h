@@ -70,6 +70,12 @@ cJSON *jsonio_parse(const char *text, size_t len, const char *what);
 cJSON *jsonio_parse_with(const char *text, size_t len, const char *what,
     int flags);
 
+/* jsonio_check_unique(doc, what, code): refuse DOC, a tree parsed
+ * elsewhere (cJSON keeps every member it reads), if an object in it has a
+ * member name twice, as jsonio_parse does.  Returns 0, or -1 after
+ * err_set(CODE, "WHAT: duplicate key ... at PATH"). */
+int jsonio_check_unique(const cJSON *doc, const char *what, int code);
+
 /* jsonio_read(f, limit): read F to its end and parse one document.
  * Returns NULL after reporting: EX_DATAERR for empty, oversized or
  * invalid input, EX_IOERR for a read error. */
