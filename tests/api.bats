@@ -66,26 +66,10 @@ teardown() {
 	done <"$BATS_TEST_TMPDIR/stacks"
 }
 
-new_id() {
-	cat /proc/sys/kernel/random/uuid
-}
-
 # faults JSON: the stand-in's fault script, installed atomically.
 faults() {
 	printf '%s\n' "$1" >"$STACK_DIR/claude-faults.json.tmp"
 	mv -f "$STACK_DIR/claude-faults.json.tmp" "$STACK_DIR/claude-faults.json"
-}
-
-# wait_for TENTHS COMMAND...: retry COMMAND every tenth of a second until it
-# succeeds; fail the test after TENTHS tries.
-wait_for() {
-	local tries="$1"
-	shift
-	while ! "$@"; do
-		tries=$((tries - 1))
-		[ "$tries" -gt 0 ] || fail "gave up waiting for: $*"
-		sleep 0.1
-	done
 }
 
 # api METHOD PATH [BODY [CONTENT_TYPE]]: one request through lighttpd

@@ -48,3 +48,20 @@ stop_server() {
 	done
 	kill -KILL "$pid" 2>/dev/null || true
 }
+
+# new_id: a fresh lowercase UUID, as csc makes them.
+new_id() {
+	cat /proc/sys/kernel/random/uuid
+}
+
+# wait_for TENTHS COMMAND...: retry COMMAND every tenth of a second until it
+# succeeds; fail the test after TENTHS tries.
+wait_for() {
+	local tries="$1"
+	shift
+	while ! "$@"; do
+		tries=$((tries - 1))
+		[ "$tries" -gt 0 ] || fail "gave up waiting for: $*"
+		sleep 0.1
+	done
+}

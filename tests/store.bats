@@ -53,10 +53,6 @@ teardown() {
 	done
 }
 
-new_id() {
-	cat /proc/sys/kernel/random/uuid
-}
-
 # faults SERVICE JSON: install a proxy fault script, atomically.
 faults() {
 	printf '%s\n' "$2" >"$STACK_DIR/faults-$1.json.tmp"

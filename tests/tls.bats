@@ -57,10 +57,6 @@ setup() {
 	: >"$STACK_DIR/tls-s3/handshakes.log"
 }
 
-new_id() {
-	cat /proc/sys/kernel/random/uuid
-}
-
 @test "with AWS_CA_BUNDLE, init, put-code and get-code --content work over https" {
 	local sid cid
 	sid=$(new_id) cid=$(new_id)
