@@ -23,18 +23,6 @@ teardown_file() {
 	rm -rf "$STACK_DIR"
 }
 
-# poll TENTHS COMMAND...: retry COMMAND every tenth of a second until it
-# succeeds; fail the test after TENTHS tries.
-poll() {
-	local tries="$1"
-	shift
-	while ! "$@"; do
-		tries=$((tries - 1))
-		[ "$tries" -gt 0 ] || fail "gave up waiting for: $*"
-		sleep 0.1
-	done
-}
-
 # alive PID: the process exists (and is not a zombie).
 alive() {
 	[ -d "/proc/$1" ] && ! grep -q '^State:.*Z' "/proc/$1/status"
@@ -797,7 +785,7 @@ say_hello_to_claude() {
 	run env -u ANTHROPIC_API_KEY -u ANTHROPIC_AUTH_TOKEN CSC_SWEEP_INTERVAL=1 "$STACK" up "$dir"
 	assert_success
 	# No table yet: the sweeps fail, are logged, and the loop goes on.
-	poll 300 grep -q 'csc-job sweep failed (exit 78)' "$dir/sweeper.log"
+	wait_for 300 grep -q 'csc-job sweep failed (exit 78)' "$dir/sweeper.log"
 	run "$STACK" status "$dir"
 	assert_line --regexp '^sweeper running pid [0-9]+$'
 	in_stack_at "$dir" csc-store init >/dev/null
@@ -811,11 +799,13 @@ say_hello_to_claude() {
 	in_stack_at "$dir" csc-store claim-job "$sid" "$cid" --lease 1 >/dev/null
 	# The sweeper runs it again and finishes it.
 	# shellcheck disable=SC2016 # the inner shell expands
-	poll 600 in_stack_at "$dir" bash -c 'csc-store get-code "$1" "$2" 2>/dev/null |
+	wait_for 600 in_stack_at "$dir" bash -c 'csc-store get-code "$1" "$2" 2>/dev/null |
 		jq -e ".status == \"done\"" >/dev/null' _ "$sid" "$cid"
 	run in_stack_at "$dir" csc-store get-code "$sid" "$cid"
 	assert_equal "$(jq -c '[.status, .attempts, (.files | length)]' <<<"$output")" '["done",2,6]'
-	grep -q "$sid/$cid: done" "$dir/sweeper.log"
+	# put-code marks the job done; the runner logs it after its own
+	# finish-job, a moment later.
+	wait_for 100 grep -q "$sid/$cid: done" "$dir/sweeper.log"
 	run "$STACK" status "$dir"
 	assert_success
 	assert_line --regexp '^sweeper running pid [0-9]+$'
