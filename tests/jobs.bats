@@ -144,6 +144,9 @@ wait_all_done() {
 		jq -r '"\(.service_id) \(.code_id)"' <<<"$reply" >>"$dir/ids"
 	done
 	wait_all_done "$dir/ids"
+	# put-code marks a job done; its runner logs that a moment later.
+	# shellcheck disable=SC2016 # the inner shell expands
+	wait_for 100 bash -c '[ "$(grep -c ": done" "$1")" -ge 10 ]' _ "$CSC_JOB_LOG"
 	# Runners at once, from the log's order: each claim before its end.
 	while IFS= read -r line; do
 		case "$line" in
