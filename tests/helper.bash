@@ -65,3 +65,23 @@ wait_for() {
 		sleep 0.1
 	done
 }
+
+# ddb_count: the items of the table $TABLE, counted by one signed Scan with
+# curl (the aws CLI takes half a second; this a few milliseconds).
+ddb_count() {
+	local out
+	out=$(curl -sS --aws-sigv4 "aws:amz:$AWS_REGION:dynamodb" \
+		--user "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY" \
+		-H 'Content-Type: application/x-amz-json-1.0' \
+		-H 'X-Amz-Target: DynamoDB_20120810.Scan' \
+		--data-binary "{\"TableName\":\"$TABLE\",\"Select\":\"COUNT\"}" \
+		"$AWS_ENDPOINT_URL_DYNAMODB")
+	[[ "$out" =~ \"Count\":([0-9]+) ]] || fail "Scan: $out"
+	printf '%s\n' "${BASH_REMATCH[1]}"
+}
+
+# standin_requests TEXT: how many requests the Claude stand-in of the stack
+# in $STACK_DIR recorded whose body holds TEXT.
+standin_requests() {
+	grep -c -F -- "$1" "$STACK_DIR/claude-requests.jsonl" || true
+}

@@ -10,6 +10,8 @@
 load helper
 
 STACK="$CSC_TOP/deploy/local/stack"
+# The table ddb_count (helper.bash) counts.
+# shellcheck disable=SC2034 # read by helper.bash
 TABLE=CloudServiceCreator
 ORIGINAL_SD='{"service_type":"vFirewall","vendor":"Cisco","features":["Traffic Filtering"]}'
 # A pinned clock for the budget's day: 2030-06-13T18:00:00Z, six hours
@@ -80,24 +82,6 @@ cgi() {
 	code=${code%% *}
 	headers=${raw%%$'\r\n\r\n'*}
 	reply=${raw#*$'\r\n\r\n'}
-}
-
-# ddb_count: the table's items (one signed Scan with curl).
-ddb_count() {
-	local out
-	out=$(curl -sS --aws-sigv4 "aws:amz:$AWS_REGION:dynamodb" \
-		--user "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY" \
-		-H 'Content-Type: application/x-amz-json-1.0' \
-		-H 'X-Amz-Target: DynamoDB_20120810.Scan' \
-		--data-binary "{\"TableName\":\"$TABLE\",\"Select\":\"COUNT\"}" \
-		"$AWS_ENDPOINT_URL_DYNAMODB")
-	[[ "$out" =~ \"Count\":([0-9]+) ]] || fail "Scan: $out"
-	printf '%s\n' "${BASH_REMATCH[1]}"
-}
-
-# standin_requests TEXT: the stand-in's recorded requests holding TEXT.
-standin_requests() {
-	grep -c -F -- "$1" "$STACK_DIR/claude-requests.jsonl" || true
 }
 
 # job_json SID CID MARKER: a job as csc-api puts it.
