@@ -480,11 +480,11 @@ store_put_code(struct store *st, const cJSON *bundle, const char *token)
 	/* The output is the bundle with records in place of the contents. */
 	cJSON_ReplaceItemInObjectCaseSensitive(out, "files", records);
 	records = NULL;
-	if (store_doc_set(out, "bucket", cJSON_CreateString(st->bucket)) ||
-	    store_doc_set(out, "status", cJSON_CreateString("done")))
+	if (jsonio_set(out, "bucket", cJSON_CreateString(st->bucket)) ||
+	    jsonio_set(out, "status", cJSON_CreateString("done")))
 		goto nomem;
 	if (cJSON_GetObjectItemCaseSensitive(out, "created_at") == NULL &&
-	    store_doc_set(out, "created_at", store_time_string(now)))
+	    jsonio_set(out, "created_at", store_time_string(now)))
 		goto nomem;
 	goto done;
 nomem:
@@ -513,10 +513,10 @@ code_doc(struct store *st, const char *service, const char *code)
 		return (NULL);
 	}
 	if ((doc = store_plain_of(item)) != NULL &&
-	    (store_doc_set(doc, "service_id", cJSON_CreateString(service)) ||
-	        store_doc_set(doc, "code_id", cJSON_CreateString(code)))) {
-		cJSON_Delete(doc);
-		doc = store_oom();
+	    (jsonio_set(doc, "service_id", cJSON_CreateString(service)) ||
+	        jsonio_set(doc, "code_id", cJSON_CreateString(code)))) {
+		cJSON_Delete(doc); /* jsonio_set reported */
+		doc = NULL;
 	}
 	cJSON_Delete(item);
 	return (doc);
@@ -549,7 +549,7 @@ fetch_file(struct store *st, const char *bucket, cJSON *rec, int only_check)
 			    bucket, key);
 			goto done;
 		}
-		rc = store_doc_set(rec, "verified", cJSON_CreateTrue());
+		rc = jsonio_set(rec, "verified", cJSON_CreateTrue());
 		goto done;
 	}
 	if (s3_get_object(&st->s3, bucket, key, vid, MAX_OBJECT, &o))
@@ -568,11 +568,9 @@ fetch_file(struct store *st, const char *bucket, cJSON *rec, int only_check)
 		    bucket, key);
 		goto done;
 	}
-	if (store_doc_set(rec, "content",
-	        cJSON_CreateString(o.body.data ? o.body.data : ""))) {
-		store_oom();
+	if (jsonio_set(rec, "content",
+	        cJSON_CreateString(o.body.data ? o.body.data : "")))
 		goto done;
-	}
 	rc = 0;
 done:
 	s3_object_free(&o);

@@ -64,7 +64,7 @@ store_put_conversation(struct store *st, const cJSON *state)
 			    id);
 			goto done;
 		}
-		if (store_doc_set(plain, "expires_at",
+		if (jsonio_set(plain, "expires_at",
 		        cJSON_CreateNumber((double)expires)))
 			goto nomem;
 	}
@@ -72,8 +72,8 @@ store_put_conversation(struct store *st, const cJSON *state)
 	    (key = store_item_key("CONVERSATION", id, "DATA")) == NULL)
 		goto done;
 	/* The item carries its key: pk and sk move over from KEY. */
-	if (store_doc_set(item, "pk", cJSON_DetachItemFromObject(key, "pk")) ||
-	    store_doc_set(item, "sk", cJSON_DetachItemFromObject(key, "sk")))
+	if (jsonio_set(item, "pk", cJSON_DetachItemFromObject(key, "pk")) ||
+	    jsonio_set(item, "sk", cJSON_DetachItemFromObject(key, "sk")))
 		goto nomem;
 	/* Version N may only follow N - 1: of two writers that read the
 	 * same state, one wins. */
@@ -164,10 +164,8 @@ store_get_conversation(struct store *st, const char *id)
 			    when);
 			goto fail;
 		}
-		if (store_doc_set(doc, "expires_at", store_time_string(t))) {
-			store_oom();
+		if (jsonio_set(doc, "expires_at", store_time_string(t)))
 			goto fail;
-		}
 	}
 	cJSON_Delete(item);
 	return (doc);

@@ -227,13 +227,6 @@ store_item_string(const cJSON *item, const char *name)
 	    jsonio_string(cJSON_GetObjectItemCaseSensitive(item, name), "S"));
 }
 
-/* Replace DOC's member NAME (or add it) with V (consumed): jsonio_set. */
-int
-store_doc_set(cJSON *doc, const char *name, cJSON *v)
-{
-	return (jsonio_set(doc, name, v));
-}
-
 cJSON *
 store_time_string(time_t t)
 {

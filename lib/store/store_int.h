@@ -54,9 +54,6 @@ int store_get_item(struct store *st, cJSON *key, cJSON **item);
 cJSON *store_plain_of(const cJSON *item);
 /* The S value of ITEM's attribute NAME, or NULL. */
 const char *store_item_string(const cJSON *item, const char *name);
-/* Replace (or add) DOC's member NAME with V (taken), as jsonio_set:
- * -1 after err_set if V is NULL or out of memory. */
-int store_doc_set(cJSON *doc, const char *name, cJSON *v);
 /* T as an RFC 3339 string node, or NULL. */
 cJSON *store_time_string(time_t t);
 

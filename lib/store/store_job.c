@@ -37,10 +37,10 @@ job_doc(const cJSON *item, const char *service, const char *code)
 	cJSON *doc = store_plain_of(item);
 
 	if (doc != NULL &&
-	    (store_doc_set(doc, "service_id", cJSON_CreateString(service)) ||
-	        store_doc_set(doc, "code_id", cJSON_CreateString(code)))) {
-		cJSON_Delete(doc);
-		return (store_oom());
+	    (jsonio_set(doc, "service_id", cJSON_CreateString(service)) ||
+	        jsonio_set(doc, "code_id", cJSON_CreateString(code)))) {
+		cJSON_Delete(doc); /* jsonio_set reported */
+		return (NULL);
 	}
 	return (doc);
 }
@@ -119,14 +119,14 @@ store_put_job(struct store *st, const cJSON *in)
 	cJSON_DeleteItemFromObjectCaseSensitive(plain, "code_id");
 	cJSON_DeleteItemFromObjectCaseSensitive(plain, "pk");
 	cJSON_DeleteItemFromObjectCaseSensitive(plain, "sk");
-	if (store_doc_set(plain, "status", cJSON_CreateString("pending")) ||
-	    store_doc_set(plain, "attempts", cJSON_CreateNumber(0)) ||
-	    store_doc_set(plain, "job_queue",
+	if (jsonio_set(plain, "status", cJSON_CreateString("pending")) ||
+	    jsonio_set(plain, "attempts", cJSON_CreateNumber(0)) ||
+	    jsonio_set(plain, "job_queue",
 	        cJSON_CreateString(STORE_JOB_QUEUE)) ||
-	    store_doc_set(plain, "lease_until",
+	    jsonio_set(plain, "lease_until",
 	        cJSON_CreateNumber((double)(now - 1))) ||
-	    store_doc_set(plain, "created_at", store_time_string(now)) ||
-	    store_doc_set(plain, "updated_at", store_time_string(now)))
+	    jsonio_set(plain, "created_at", store_time_string(now)) ||
+	    jsonio_set(plain, "updated_at", store_time_string(now)))
 		goto nomem;
 	if ((item = ddbjson_marshal_item(plain)) == NULL)
 		goto done;
